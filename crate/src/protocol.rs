@@ -1,0 +1,533 @@
+//! The whole-file protocol: header, key stanzas, metadata and payload.
+//!
+//! ```text
+//! file      = header ‖ salt ‖ commitment ‖ chunks        (Cobblestone-256)
+//! context   = header bytes                               (binds the header)
+//! plaintext = metadata region ‖ content ‖ zero padding
+//! ```
+
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use hkdf::Hkdf;
+use hpke::aead::AesGcm256;
+use hpke::kdf::HkdfSha256;
+use hpke::kem::X25519HkdfSha256;
+use hpke::{Deserializable, OpModeR, OpModeS, Serializable};
+use sha2::Sha256;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::error::{DecryptError, EncryptError};
+use crate::format::{
+    self, Header, MAX_STANZAS, Stanza, VAULT_SALT_SIZE, WRAPPED_KEY_SIZE, read::parse_header,
+};
+use crate::hazmat::{KEY_SIZE, SALT_SIZE};
+use crate::keys::{Identity, KeyId, Recipient, VaultKey, random_bytes};
+use crate::metadata::{Metadata, padme};
+use crate::stream::{PREFIX_SIZE, StreamDecryptor, StreamEncryptor, StreamError};
+
+/// HPKE `info` for X25519 stanzas.
+pub const HPKE_INFO: &[u8] = b"cloak/v1 x25519";
+/// HKDF `info` for the vault-stanza wrapping key.
+pub const VAULT_WRAP_INFO: &[u8] = b"cloak/v1 vault-wrap";
+
+/// The per-file random key that the stanzas wrap and Cobblestone expands.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub struct FileKey([u8; KEY_SIZE]);
+
+impl FileKey {
+    fn generate() -> Result<Self, EncryptError> {
+        let mut k = [0u8; KEY_SIZE];
+        random_bytes(&mut k).map_err(|_| EncryptError::Random)?;
+        Ok(Self(k))
+    }
+}
+
+fn vault_wrap_cipher(vault: &VaultKey, salt: &[u8; VAULT_SALT_SIZE]) -> Aes256Gcm {
+    let mut key = Zeroizing::new([0u8; 32]);
+    let hk = Hkdf::<Sha256>::new(Some(salt), vault.as_bytes());
+    if hk.expand(VAULT_WRAP_INFO, key.as_mut()).is_err() {
+        unreachable!("HKDF-SHA256 can always output 32 bytes")
+    }
+    Aes256Gcm::new(&(*key).into())
+}
+
+/// Each stanza's wrapping key is fresh (random salt), so a zero nonce is safe.
+const ZERO_NONCE: [u8; 12] = [0; 12];
+
+fn wrap_vault(vault: &VaultKey, file_key: &FileKey) -> Result<Stanza, EncryptError> {
+    let key_id = vault.key_id();
+    let mut salt = [0u8; VAULT_SALT_SIZE];
+    random_bytes(&mut salt).map_err(|_| EncryptError::Random)?;
+    let mut wrapped = [0u8; WRAPPED_KEY_SIZE];
+    wrapped[..KEY_SIZE].copy_from_slice(&file_key.0);
+    let tag = vault_wrap_cipher(vault, &salt)
+        .encrypt_inout_detached(
+            &Nonce::from(ZERO_NONCE),
+            &key_id.0,
+            (&mut wrapped[..KEY_SIZE]).into(),
+        )
+        .map_err(|_| EncryptError::Wrap)?;
+    wrapped[KEY_SIZE..].copy_from_slice(&tag);
+    Ok(Stanza::Vault {
+        key_id,
+        salt,
+        wrapped,
+    })
+}
+
+fn unwrap_vault(
+    vault: &VaultKey,
+    key_id: &KeyId,
+    salt: &[u8; VAULT_SALT_SIZE],
+    wrapped: &[u8; WRAPPED_KEY_SIZE],
+) -> Option<FileKey> {
+    let mut key = FileKey([0; KEY_SIZE]);
+    key.0.copy_from_slice(&wrapped[..KEY_SIZE]);
+    let tag = Tag::try_from(&wrapped[KEY_SIZE..]).ok()?;
+    vault_wrap_cipher(vault, salt)
+        .decrypt_inout_detached(
+            &Nonce::from(ZERO_NONCE),
+            &key_id.0,
+            (&mut key.0[..]).into(),
+            &tag,
+        )
+        .ok()?;
+    Some(key)
+}
+
+fn wrap_x25519(recipient: &Recipient, file_key: &FileKey) -> Result<Stanza, EncryptError> {
+    let pk = recipient.hpke_public().map_err(|_| EncryptError::Wrap)?;
+    let (encapped, ct) = hpke::single_shot_seal::<AesGcm256, HkdfSha256, X25519HkdfSha256>(
+        &OpModeS::Base,
+        &pk,
+        HPKE_INFO,
+        &file_key.0,
+        &[],
+    )
+    .map_err(|_| EncryptError::Wrap)?;
+    let mut enc = [0u8; format::X25519_ENC_SIZE];
+    enc.copy_from_slice(&encapped.to_bytes());
+    let wrapped: [u8; WRAPPED_KEY_SIZE] =
+        ct.as_slice().try_into().map_err(|_| EncryptError::Wrap)?;
+    Ok(Stanza::X25519 { enc, wrapped })
+}
+
+fn unwrap_x25519(identity: &Identity, enc: &[u8], wrapped: &[u8]) -> Option<FileKey> {
+    let sk = identity.hpke_private().ok()?;
+    let encapped = <X25519HkdfSha256 as hpke::Kem>::EncappedKey::from_bytes(enc).ok()?;
+    let pt = Zeroizing::new(
+        hpke::single_shot_open::<AesGcm256, HkdfSha256, X25519HkdfSha256>(
+            &OpModeR::Base,
+            &sk,
+            &encapped,
+            HPKE_INFO,
+            wrapped,
+            &[],
+        )
+        .ok()?,
+    );
+    let mut key = FileKey([0; KEY_SIZE]);
+    key.0.copy_from_slice(pt.get(..KEY_SIZE)?);
+    Some(key)
+}
+
+/// How a file is encrypted.
+#[derive(Clone, Debug, Default)]
+pub struct EncryptOptions {
+    /// Pad the plaintext to a PADMÉ length (needs `metadata.size`).
+    pub pad: bool,
+}
+
+/// The size of a `.cloak` file, computed before encryption starts.
+///
+/// `content_len` is the plaintext size, `metadata_region_len` the value of
+/// [`Metadata::region_len`], `header_len` that of [`format::header_len`].
+pub fn ciphertext_len(
+    content_len: u64,
+    metadata_region_len: usize,
+    header_len: usize,
+    padding: u64,
+) -> u64 {
+    let plaintext = metadata_region_len as u64 + content_len + padding;
+    header_len as u64 + crate::hazmat::sealed_len(plaintext)
+}
+
+/// The PADMÉ padding for a content of `content_len` bytes behind a metadata region.
+pub fn padding_for(content_len: u64, metadata_region_len: usize) -> u64 {
+    let unpadded = metadata_region_len as u64 + content_len;
+    padme(unpadded) - unpadded
+}
+
+/// Encrypts one file, push by push.
+pub struct Encryptor {
+    stream: StreamEncryptor,
+    declared: Option<u64>,
+    padding: u64,
+    pushed: u64,
+    expected_len: Option<u64>,
+}
+
+impl Encryptor {
+    /// Starts a file for `vault_keys` and `recipients`. Returns the encryptor and
+    /// the first bytes of output (header, salt, commitment).
+    pub fn new(
+        vault_keys: &[&VaultKey],
+        recipients: &[Recipient],
+        metadata: &Metadata,
+        options: &EncryptOptions,
+    ) -> Result<(Self, Vec<u8>), EncryptError> {
+        let count = vault_keys.len() + recipients.len();
+        if count == 0 {
+            return Err(EncryptError::NoRecipients);
+        }
+        if count > MAX_STANZAS {
+            return Err(EncryptError::TooManyRecipients(MAX_STANZAS));
+        }
+        let mut metadata = metadata.clone();
+        metadata.padding = 0;
+        if options.pad {
+            let size = metadata.size.ok_or(EncryptError::PaddingNeedsSize)?;
+            // The padding value sits inside the record whose bucket it depends on:
+            // iterate until the bucket is stable (at most once per bucket).
+            for _ in 0..crate::metadata::BUCKETS.len() + 1 {
+                let padding = padding_for(size, metadata.region_len()?);
+                if padding == metadata.padding {
+                    break;
+                }
+                metadata.padding = padding;
+            }
+        }
+        let file_key = FileKey::generate()?;
+        let mut stanzas = Vec::with_capacity(count);
+        for vault in vault_keys {
+            stanzas.push(wrap_vault(vault, &file_key)?);
+        }
+        for r in recipients {
+            stanzas.push(wrap_x25519(r, &file_key)?);
+        }
+        let header = Header { stanzas }.to_bytes();
+        let mut salt = [0u8; SALT_SIZE];
+        random_bytes(&mut salt).map_err(|_| EncryptError::Random)?;
+        let (mut stream, prefix) = StreamEncryptor::new(&file_key.0, &salt, &header);
+        let region = metadata.encode_region()?;
+        let expected_len = metadata
+            .size
+            .map(|s| ciphertext_len(s, region.len(), header.len(), metadata.padding));
+        let mut out = header;
+        out.extend_from_slice(&prefix);
+        stream
+            .push(&region, &mut out)
+            .map_err(|_| EncryptError::TooLarge)?;
+        let enc = Self {
+            stream,
+            declared: metadata.size,
+            padding: metadata.padding,
+            pushed: 0,
+            expected_len,
+        };
+        Ok((enc, out))
+    }
+
+    /// The exact length of the whole output, when the size was declared.
+    pub fn expected_len(&self) -> Option<u64> {
+        self.expected_len
+    }
+
+    /// Encrypts the next piece of content.
+    pub fn push(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), EncryptError> {
+        self.pushed += data.len() as u64;
+        if let Some(declared) = self.declared.filter(|d| self.pushed > *d) {
+            return Err(EncryptError::SizeMismatch {
+                declared,
+                actual: self.pushed,
+            });
+        }
+        self.stream
+            .push(data, out)
+            .map_err(|_| EncryptError::TooLarge)
+    }
+
+    /// Adds the padding and seals the final chunk.
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<(), EncryptError> {
+        if let Some(declared) = self.declared.filter(|d| self.pushed != *d) {
+            return Err(EncryptError::SizeMismatch {
+                declared,
+                actual: self.pushed,
+            });
+        }
+        let zeros = [0u8; 16384];
+        let mut left = self.padding;
+        while left > 0 {
+            let n = left.min(zeros.len() as u64) as usize;
+            self.stream
+                .push(&zeros[..n], out)
+                .map_err(|_| EncryptError::TooLarge)?;
+            left -= n as u64;
+        }
+        self.stream.finish(out).map_err(|_| EncryptError::TooLarge)
+    }
+}
+
+/// The keys a decryptor may use.
+#[derive(Clone, Default)]
+pub struct Keyring {
+    vault_keys: Vec<VaultKey>,
+}
+
+impl Keyring {
+    /// A keyring holding `keys`.
+    pub fn new(keys: Vec<VaultKey>) -> Self {
+        Self { vault_keys: keys }
+    }
+
+    /// The vault keys.
+    pub fn keys(&self) -> &[VaultKey] {
+        &self.vault_keys
+    }
+
+    /// Finds the file key in `header`.
+    pub fn unwrap(&self, header: &Header) -> Result<FileKey, DecryptError> {
+        let mut key_ids = Vec::new();
+        let (mut recipients, mut unsupported) = (0, 0);
+        for stanza in &header.stanzas {
+            match stanza {
+                Stanza::Vault {
+                    key_id,
+                    salt,
+                    wrapped,
+                } => {
+                    if let Some(vault) = self.vault_keys.iter().find(|k| k.key_id() == *key_id) {
+                        return unwrap_vault(vault, key_id, salt, wrapped)
+                            .ok_or(DecryptError::HeaderTampered);
+                    }
+                    key_ids.push(*key_id);
+                }
+                Stanza::X25519 { enc, wrapped } => {
+                    for vault in &self.vault_keys {
+                        if let Some(k) = unwrap_x25519(&vault.identity(), enc, wrapped) {
+                            return Ok(k);
+                        }
+                    }
+                    recipients += 1;
+                }
+                Stanza::Unknown { .. } => unsupported += 1,
+            }
+        }
+        Err(DecryptError::NoMatchingKey {
+            key_ids,
+            recipients,
+            unsupported,
+        })
+    }
+}
+
+fn map_stream(e: StreamError) -> DecryptError {
+    match e {
+        StreamError::CommitmentMismatch => DecryptError::HeaderTampered,
+        StreamError::Unauthentic(chunk) => DecryptError::PayloadTampered { chunk },
+        StreamError::Truncated => DecryptError::Truncated,
+        StreamError::TrailingData => DecryptError::TrailingData,
+        StreamError::TooLarge => DecryptError::TooLarge,
+    }
+}
+
+/// Splits authenticated plaintext after the metadata into content and padding.
+struct ContentSplitter {
+    content_left: Option<u64>,
+    padding_left: u64,
+}
+
+impl ContentSplitter {
+    fn new(meta: &Metadata) -> Self {
+        Self {
+            content_left: meta.size,
+            padding_left: meta.padding,
+        }
+    }
+
+    fn release(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Result<(), DecryptError> {
+        let Some(left) = &mut self.content_left else {
+            out.extend_from_slice(plain);
+            return Ok(());
+        };
+        let take = (*left).min(plain.len() as u64) as usize;
+        out.extend_from_slice(&plain[..take]);
+        *left -= take as u64;
+        let pad = &plain[take..];
+        if pad.len() as u64 > self.padding_left {
+            return Err(DecryptError::TrailingData);
+        }
+        if pad.iter().any(|&b| b != 0) {
+            return Err(DecryptError::BadMetadata("non-zero size padding"));
+        }
+        self.padding_left -= pad.len() as u64;
+        Ok(())
+    }
+
+    fn complete(&self) -> Result<(), DecryptError> {
+        if self.content_left.is_some_and(|l| l > 0) || self.padding_left > 0 {
+            return Err(DecryptError::Truncated);
+        }
+        Ok(())
+    }
+}
+
+enum State {
+    /// Collecting header, salt and commitment.
+    Header(Vec<u8>),
+    /// Collecting the metadata region.
+    Metadata {
+        stream: StreamDecryptor,
+        plain: Vec<u8>,
+    },
+    /// Releasing content.
+    Content {
+        stream: StreamDecryptor,
+        split: ContentSplitter,
+    },
+    /// A previous call failed, or the decryptor finished; nothing more is accepted.
+    Failed(DecryptError),
+}
+
+/// Decrypts one file, push by push. Only authenticated content is released, but a
+/// caller MUST treat it as incomplete until [`Decryptor::finish`] succeeds.
+pub struct Decryptor {
+    keyring: Keyring,
+    state: State,
+    header: Option<Header>,
+    metadata: Option<Metadata>,
+}
+
+impl Decryptor {
+    /// A decryptor that will use `keyring`.
+    pub fn new(keyring: Keyring) -> Self {
+        Self {
+            keyring,
+            state: State::Header(Vec::new()),
+            header: None,
+            metadata: None,
+        }
+    }
+
+    /// The header, once parsed.
+    pub fn header(&self) -> Option<&Header> {
+        self.header.as_ref()
+    }
+
+    /// The authenticated metadata, once its chunk has been verified.
+    pub fn metadata(&self) -> Option<&Metadata> {
+        self.metadata.as_ref()
+    }
+
+    /// Feeds ciphertext; authenticated content is appended to `out`.
+    pub fn push(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), DecryptError> {
+        let state = std::mem::replace(&mut self.state, State::Failed(DecryptError::TooLarge));
+        match self.step(state, data, out) {
+            Ok(state) => {
+                self.state = state;
+                Ok(())
+            }
+            Err(e) => {
+                self.state = State::Failed(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    fn step(
+        &mut self,
+        state: State,
+        data: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<State, DecryptError> {
+        match state {
+            State::Failed(e) => Err(e),
+            State::Header(mut buf) => {
+                buf.extend_from_slice(data);
+                let Some((header, len)) = parse_header(&buf)? else {
+                    return Ok(State::Header(buf));
+                };
+                let Some(prefix) = buf.get(len..len + PREFIX_SIZE) else {
+                    return Ok(State::Header(buf));
+                };
+                let prefix: [u8; PREFIX_SIZE] =
+                    prefix.try_into().map_err(|_| DecryptError::Truncated)?;
+                let file_key = self.keyring.unwrap(&header)?;
+                let stream =
+                    StreamDecryptor::new(&file_key.0, &prefix, &buf[..len]).map_err(map_stream)?;
+                self.header = Some(header);
+                let rest = buf.split_off(len + PREFIX_SIZE);
+                self.step(
+                    State::Metadata {
+                        stream,
+                        plain: Vec::new(),
+                    },
+                    &rest,
+                    out,
+                )
+            }
+            State::Metadata {
+                mut stream,
+                mut plain,
+            } => {
+                stream.push(data, &mut plain).map_err(map_stream)?;
+                match Metadata::decode_region(&plain)? {
+                    None => Ok(State::Metadata { stream, plain }),
+                    Some((meta, region)) => {
+                        if let Some(size) = meta.size {
+                            let total = (region as u64)
+                                .checked_add(size)
+                                .and_then(|t| t.checked_add(meta.padding));
+                            stream.expect_plaintext_len(
+                                total.ok_or(DecryptError::BadMetadata("size too large"))?,
+                            );
+                            // What already arrived may exceed the declared length.
+                            stream.push(&[], &mut plain).map_err(map_stream)?;
+                        }
+                        let mut split = ContentSplitter::new(&meta);
+                        self.metadata = Some(meta);
+                        split.release(&plain[region..], out)?;
+                        Ok(State::Content { stream, split })
+                    }
+                }
+            }
+            State::Content {
+                mut stream,
+                mut split,
+            } => {
+                let mut plain = Vec::with_capacity(data.len());
+                stream.push(data, &mut plain).map_err(map_stream)?;
+                split.release(&plain, out)?;
+                Ok(State::Content { stream, split })
+            }
+        }
+    }
+
+    /// Verifies the final chunk and returns the metadata. Only now is the content
+    /// known to be complete and authentic.
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<Metadata, DecryptError> {
+        match std::mem::replace(&mut self.state, State::Failed(DecryptError::TooLarge)) {
+            State::Failed(e) => Err(e),
+            State::Header(buf) if buf.is_empty() => Err(DecryptError::NotCloak),
+            State::Header(_) => Err(DecryptError::Truncated),
+            State::Metadata { stream, mut plain } => {
+                stream.finish(&mut plain).map_err(map_stream)?;
+                let (meta, region) = Metadata::decode_region(&plain)?
+                    .ok_or(DecryptError::BadMetadata("metadata region incomplete"))?;
+                let mut split = ContentSplitter::new(&meta);
+                split.release(&plain[region..], out)?;
+                split.complete()?;
+                Ok(meta)
+            }
+            State::Content { stream, mut split } => {
+                let mut plain = Vec::new();
+                stream.finish(&mut plain).map_err(map_stream)?;
+                split.release(&plain, out)?;
+                split.complete()?;
+                self.metadata
+                    .take()
+                    .ok_or(DecryptError::BadMetadata("missing"))
+            }
+        }
+    }
+}
