@@ -39,6 +39,15 @@ pub enum DecryptError {
     /// The file ends before its end.
     #[error("the file is truncated: it ends before the end of the encrypted data")]
     Truncated,
+    /// The last chunk failed authentication and nothing authenticated says how
+    /// long the file should be (a file written without a known size).
+    #[error(
+        "the file is truncated or was modified: its last chunk ({chunk}) failed authentication"
+    )]
+    TruncatedOrTampered {
+        /// Index of the last chunk.
+        chunk: u64,
+    },
     /// Bytes follow the end of the encrypted data.
     #[error("unexpected data after the end of the encrypted file; the file was modified")]
     TrailingData,
@@ -81,6 +90,7 @@ impl DecryptError {
             Self::HeaderTampered => "header_tampered",
             Self::PayloadTampered { .. } => "payload_tampered",
             Self::Truncated => "truncated",
+            Self::TruncatedOrTampered { .. } => "truncated_or_tampered",
             Self::TrailingData => "trailing_data",
             Self::BadMetadata(_) => "bad_metadata",
             Self::TooLarge => "too_large",

@@ -326,6 +326,7 @@ fn map_stream(e: StreamError) -> DecryptError {
         StreamError::CommitmentMismatch => DecryptError::HeaderTampered,
         StreamError::Unauthentic(chunk) => DecryptError::PayloadTampered { chunk },
         StreamError::Truncated => DecryptError::Truncated,
+        StreamError::FinalUnauthentic(chunk) => DecryptError::TruncatedOrTampered { chunk },
         StreamError::TrailingData => DecryptError::TrailingData,
         StreamError::TooLarge => DecryptError::TooLarge,
     }

@@ -30,6 +30,10 @@ pub enum StreamError {
     /// More ciphertext than the announced plaintext length allows.
     #[error("trailing data")]
     TrailingData,
+    /// The final chunk failed authentication and the length is not known, so
+    /// the stream was either cut inside a chunk or modified.
+    #[error("final chunk {0} failed authentication")]
+    FinalUnauthentic(u64),
     /// The chunk counter reached 2³⁸.
     #[error("too many chunks")]
     TooLarge,
@@ -180,7 +184,11 @@ impl StreamDecryptor {
         if self.expected.is_some_and(|e| self.received < e) || self.buf.len() < TAG_SIZE {
             return Err(StreamError::Truncated);
         }
-        self.open_buffered(out)
+        let known_length = self.expected.is_some();
+        self.open_buffered(out).map_err(|e| match e {
+            StreamError::Unauthentic(i) if !known_length => StreamError::FinalUnauthentic(i),
+            other => other,
+        })
     }
 
     /// Number of chunks authenticated so far.
@@ -253,7 +261,7 @@ mod tests {
             );
         }
         let cut = ct.len() - 1;
-        assert_eq!(decrypt(&ct[..cut], 999), Err(StreamError::Unauthentic(2)));
+        assert_eq!(decrypt(&ct[..cut], 999), Err(StreamError::FinalUnauthentic(2)));
     }
 
     #[test]

@@ -1,0 +1,188 @@
+//! Inputs, outputs that never leave a complete-looking file behind on failure,
+//! and the progress bar.
+
+use std::fs::File;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tempfile::NamedTempFile;
+
+/// Bytes read per step: a multiple of the chunk size.
+pub const BUF_SIZE: usize = 1 << 20;
+/// Inputs at least this large get a progress bar on a terminal.
+const PROGRESS_MIN: u64 = 32 << 20;
+
+/// An opened input.
+pub struct Input {
+    /// The reader.
+    pub reader: Box<dyn Read>,
+    /// The file path, when not stdin.
+    pub path: Option<PathBuf>,
+    /// The size, when known.
+    pub size: Option<u64>,
+    /// Last-modified time in ms since the epoch, when known.
+    pub modified_ms: Option<i64>,
+}
+
+/// Opens INPUT, or stdin for `None` and `-`.
+pub fn open_input(path: Option<&Path>) -> Result<Input> {
+    match path {
+        None => Ok(stdin_input()),
+        Some(p) if p == Path::new("-") => Ok(stdin_input()),
+        Some(p) => {
+            let file = File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
+            let meta = file.metadata().with_context(|| format!("cannot read {}", p.display()))?;
+            if meta.is_dir() {
+                bail!("{} is a directory", p.display());
+            }
+            let modified_ms = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .and_then(|d| i64::try_from(d.as_millis()).ok());
+            Ok(Input {
+                reader: Box::new(file),
+                path: Some(p.to_path_buf()),
+                size: meta.is_file().then_some(meta.len()),
+                modified_ms,
+            })
+        }
+    }
+}
+
+fn stdin_input() -> Input {
+    Input { reader: Box::new(io::stdin().lock()), path: None, size: None, modified_ms: None }
+}
+
+/// Reads until `buf` is full or the input ends; returns the bytes read.
+pub fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Where output goes: stdout, or a temporary file that becomes the output only
+/// once everything succeeded (dropped on failure, so nothing is left behind).
+pub enum Output {
+    /// Standard output.
+    Stdout(io::StdoutLock<'static>),
+    /// A temporary file in the destination directory.
+    Staged(NamedTempFile),
+}
+
+impl Output {
+    /// Standard output; refuses a terminal for binary data when `binary`.
+    pub fn stdout(binary: bool) -> Result<Self> {
+        if binary && io::stdout().is_terminal() {
+            bail!("refusing to write encrypted data to a terminal; use --output or redirect");
+        }
+        Ok(Self::Stdout(io::stdout().lock()))
+    }
+
+    /// A staged file in `dir`; `private` keeps it readable by the owner only.
+    pub fn staged(dir: &Path, private: bool) -> Result<Self> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".cloak-partial-");
+        // Outputs are ordinary files, not tempfile's private 0600 ones.
+        #[cfg(unix)]
+        if !private {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o644));
+        }
+        let tmp = builder
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+        Ok(Self::Staged(tmp))
+    }
+
+    /// Writes bytes.
+    pub fn write_all(&mut self, data: &[u8]) -> Result<()> {
+        match self {
+            Self::Stdout(s) => s.write_all(data).context("cannot write to standard output"),
+            Self::Staged(f) => f.write_all(data).context("cannot write the output file"),
+        }
+    }
+
+    /// Flushes, and for a staged file moves it to `dest` (never replacing an
+    /// existing file unless `force`).
+    pub fn commit(self, dest: Option<&Path>, force: bool) -> Result<()> {
+        match (self, dest) {
+            (Self::Stdout(mut s), _) => s.flush().context("cannot write to standard output"),
+            (Self::Staged(f), Some(dest)) => {
+                f.as_file().sync_all().context("cannot write the output file")?;
+                if force {
+                    f.persist(dest).map(drop).with_context(|| format!("cannot write {}", dest.display()))
+                } else {
+                    f.persist_noclobber(dest).map(drop).map_err(|e| {
+                        if e.error.kind() == io::ErrorKind::AlreadyExists {
+                            anyhow::anyhow!("{} already exists; not overwriting it (use --force)", dest.display())
+                        } else {
+                            anyhow::anyhow!("cannot write {}: {}", dest.display(), e.error)
+                        }
+                    })
+                }
+            }
+            (Self::Staged(_), None) => bail!("no output path"),
+        }
+    }
+
+    /// For a staged file: moves it to the first free name among `name`,
+    /// `name (1)`, `name (2)`… in `dir`. Returns the chosen path.
+    pub fn commit_unique(self, dir: &Path, name: &str) -> Result<PathBuf> {
+        let Self::Staged(mut f) = self else {
+            bail!("not a staged output");
+        };
+        f.as_file().sync_all().context("cannot write the output file")?;
+        let (stem, ext) = match name.rfind('.') {
+            Some(i) if i > 0 => (&name[..i], &name[i..]),
+            _ => (name, ""),
+        };
+        for n in 0..1000 {
+            let candidate = if n == 0 { dir.join(name) } else { dir.join(format!("{stem} ({n}){ext}")) };
+            match f.persist_noclobber(&candidate) {
+                Ok(_) => return Ok(candidate),
+                Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => f = e.file,
+                Err(e) => bail!("cannot write {}: {}", candidate.display(), e.error),
+            }
+        }
+        bail!("could not find a free name for {name} in {}", dir.display())
+    }
+}
+
+/// Directory of `path` ("." for a bare name).
+pub fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A progress bar on stderr for large or unknown-size inputs on a terminal.
+pub fn progress(size: Option<u64>, verb: &str) -> ProgressBar {
+    if !io::stderr().is_terminal() || size.is_some_and(|s| s < PROGRESS_MIN) {
+        return ProgressBar::hidden();
+    }
+    let bar = match size {
+        Some(s) => ProgressBar::with_draw_target(Some(s), ProgressDrawTarget::stderr()),
+        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+    };
+    let template = if size.is_some() {
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}"
+    } else {
+        "{msg} {bytes} {bytes_per_sec}"
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(verb.to_string());
+    bar
+}
