@@ -20,7 +20,7 @@ use crate::error::{DecryptError, EncryptError};
 use crate::format::{
     self, Header, MAX_STANZAS, Stanza, VAULT_SALT_SIZE, WRAPPED_KEY_SIZE, read::parse_header,
 };
-use crate::hazmat::{KEY_SIZE, SALT_SIZE};
+use crate::hazmat::{KEY_SIZE, SALT_SIZE, SEALED_CHUNK_SIZE};
 use crate::keys::{Identity, KeyId, Recipient, VaultKey, random_bytes};
 use crate::metadata::{Metadata, padme};
 use crate::stream::{PREFIX_SIZE, StreamDecryptor, StreamEncryptor, StreamError};
@@ -471,26 +471,27 @@ impl Decryptor {
                 mut stream,
                 mut plain,
             } => {
-                stream.push(data, &mut plain).map_err(map_stream)?;
-                match Metadata::decode_region(&plain)? {
-                    None => Ok(State::Metadata { stream, plain }),
-                    Some((meta, region)) => {
-                        if let Some(size) = meta.size {
-                            let total = (region as u64)
-                                .checked_add(size)
-                                .and_then(|t| t.checked_add(meta.padding));
-                            stream.expect_plaintext_len(
-                                total.ok_or(DecryptError::BadMetadata("size too large"))?,
-                            );
-                            // What already arrived may exceed the declared length.
-                            stream.push(&[], &mut plain).map_err(map_stream)?;
-                        }
-                        let mut split = ContentSplitter::new(&meta);
-                        self.metadata = Some(meta);
-                        split.release(&plain[region..], out)?;
-                        Ok(State::Content { stream, split })
-                    }
+                // The region lies in chunk 0: open it before looking further, so
+                // that errors come in stream order however the input is split.
+                let room = (SEALED_CHUNK_SIZE as u64).saturating_sub(stream.received());
+                let room = usize::try_from(room).unwrap_or(usize::MAX);
+                let (first, rest) = data.split_at(data.len().min(room));
+                stream.push(first, &mut plain).map_err(map_stream)?;
+                let Some((meta, region)) = Metadata::decode_region(&plain)? else {
+                    return Ok(State::Metadata { stream, plain });
+                };
+                if let Some(size) = meta.size {
+                    let total = (region as u64)
+                        .checked_add(size)
+                        .and_then(|t| t.checked_add(meta.padding));
+                    stream.expect_plaintext_len(
+                        total.ok_or(DecryptError::BadMetadata("size too large"))?,
+                    );
                 }
+                let mut split = ContentSplitter::new(&meta);
+                self.metadata = Some(meta);
+                split.release(&plain[region..], out)?;
+                self.step(State::Content { stream, split }, rest, out)
             }
             State::Content {
                 mut stream,

@@ -146,11 +146,17 @@ impl StreamDecryptor {
     }
 
     /// Decrypts `data`, appending the plaintext of every authenticated chunk to `out`.
-    pub fn push(&mut self, mut data: &[u8], out: &mut Vec<u8>) -> Result<(), StreamError> {
+    ///
+    /// Errors are reported in stream order: a chunk that fails authentication
+    /// before the announced end is reported as such, bytes past it as trailing
+    /// data, however the input is split into pushes.
+    pub fn push(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), StreamError> {
+        let allowed = match self.expected {
+            Some(e) => usize::try_from(e.saturating_sub(self.received)).unwrap_or(usize::MAX),
+            None => usize::MAX,
+        };
+        let (mut data, excess) = data.split_at(data.len().min(allowed));
         self.received += data.len() as u64;
-        if self.expected.is_some_and(|e| self.received > e) {
-            return Err(StreamError::TrailingData);
-        }
         while !data.is_empty() {
             let take = (SEALED_CHUNK_SIZE - self.buf.len()).min(data.len());
             self.buf.extend_from_slice(&data[..take]);
@@ -161,7 +167,15 @@ impl StreamDecryptor {
                 self.open_buffered(out)?;
             }
         }
+        if !excess.is_empty() {
+            return Err(StreamError::TrailingData);
+        }
         Ok(())
+    }
+
+    /// Ciphertext bytes (after the prefix) accepted so far.
+    pub fn received(&self) -> u64 {
+        self.received
     }
 
     fn open_buffered(&mut self, out: &mut Vec<u8>) -> Result<(), StreamError> {
