@@ -114,6 +114,12 @@ pub fn derive(
 }
 
 impl ChunkKeys {
+    /// Wraps a key and base nonce derived elsewhere (e.g. handed over by WASM
+    /// callers). They MUST come from [`derive`] or equally uniform randomness.
+    pub fn from_parts(key: [u8; KEY_SIZE], base_nonce: [u8; NONCE_SIZE]) -> Self {
+        Self { key, base_nonce }
+    }
+
     /// The raw AES-256-GCM key, for handing to another engine (e.g. WebCrypto).
     pub fn key_bytes(&self) -> &[u8; KEY_SIZE] {
         &self.key

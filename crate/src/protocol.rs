@@ -20,7 +20,7 @@ use crate::error::{DecryptError, EncryptError};
 use crate::format::{
     self, Header, MAX_STANZAS, Stanza, VAULT_SALT_SIZE, WRAPPED_KEY_SIZE, read::parse_header,
 };
-use crate::hazmat::{KEY_SIZE, SALT_SIZE, SEALED_CHUNK_SIZE};
+use crate::hazmat::{ChunkKeys, KEY_SIZE, SALT_SIZE, SEALED_CHUNK_SIZE};
 use crate::keys::{Identity, KeyId, Recipient, VaultKey, random_bytes};
 use crate::metadata::{Metadata, padme};
 use crate::stream::{PREFIX_SIZE, StreamDecryptor, StreamEncryptor, StreamError};
@@ -158,24 +158,22 @@ pub fn padding_for(content_len: u64, metadata_region_len: usize) -> u64 {
     padme(unpadded) - unpadded
 }
 
-/// Encrypts one file, push by push.
-pub struct Encryptor {
-    stream: StreamEncryptor,
-    declared: Option<u64>,
-    padding: u64,
-    pushed: u64,
-    expected_len: Option<u64>,
+/// Everything decided before the first content byte is encrypted.
+struct Prepared {
+    file_key: FileKey,
+    header: Vec<u8>,
+    salt: [u8; SALT_SIZE],
+    metadata: Metadata,
+    region: Vec<u8>,
 }
 
-impl Encryptor {
-    /// Starts a file for `vault_keys` and `recipients`. Returns the encryptor and
-    /// the first bytes of output (header, salt, commitment).
-    pub fn new(
+impl Prepared {
+    fn new(
         vault_keys: &[&VaultKey],
         recipients: &[Recipient],
         metadata: &Metadata,
         options: &EncryptOptions,
-    ) -> Result<(Self, Vec<u8>), EncryptError> {
+    ) -> Result<Self, EncryptError> {
         let count = vault_keys.len() + recipients.len();
         if count == 0 {
             return Err(EncryptError::NoRecipients);
@@ -197,6 +195,7 @@ impl Encryptor {
                 metadata.padding = padding;
             }
         }
+        let region = metadata.encode_region()?;
         let file_key = FileKey::generate()?;
         let mut stanzas = Vec::with_capacity(count);
         for vault in vault_keys {
@@ -208,20 +207,101 @@ impl Encryptor {
         let header = Header { stanzas }.to_bytes();
         let mut salt = [0u8; SALT_SIZE];
         random_bytes(&mut salt).map_err(|_| EncryptError::Random)?;
-        let (mut stream, prefix) = StreamEncryptor::new(&file_key.0, &salt, &header);
-        let region = metadata.encode_region()?;
-        let expected_len = metadata
-            .size
-            .map(|s| ciphertext_len(s, region.len(), header.len(), metadata.padding));
-        let mut out = header;
+        Ok(Self { file_key, header, salt, metadata, region })
+    }
+
+    fn total_len(&self) -> Option<u64> {
+        let m = &self.metadata;
+        m.size.map(|s| ciphertext_len(s, self.region.len(), self.header.len(), m.padding))
+    }
+}
+
+/// What an external AES-256-GCM engine (e.g. WebCrypto) needs to write a file:
+/// it emits `head`, then seals `metadata_region ‖ content ‖ padding` zero bytes
+/// in 16 KiB chunks with `keys` (see [`crate::hazmat`]), the last chunk short.
+pub struct ExternalSeal {
+    /// Header, salt and commitment: the file's first bytes.
+    pub head: Vec<u8>,
+    /// Chunk key and base nonce.
+    pub keys: ChunkKeys,
+    /// The padded metadata region, the first plaintext bytes.
+    pub metadata_region: Vec<u8>,
+    /// Zero bytes to seal after the content.
+    pub padding: u64,
+    /// The whole file's length, when the size was declared.
+    pub total_len: Option<u64>,
+}
+
+impl ExternalSeal {
+    /// Prepares a file like [`Encryptor::new`], for sealing elsewhere.
+    pub fn new(
+        vault_keys: &[&VaultKey],
+        recipients: &[Recipient],
+        metadata: &Metadata,
+        options: &EncryptOptions,
+    ) -> Result<Self, EncryptError> {
+        let p = Prepared::new(vault_keys, recipients, metadata, options)?;
+        let (keys, commitment) = crate::hazmat::derive(&p.file_key.0, &p.salt, &p.header);
+        let total_len = p.total_len();
+        let mut head = p.header;
+        head.extend_from_slice(&p.salt);
+        head.extend_from_slice(&commitment);
+        Ok(Self { head, keys, metadata_region: p.region, padding: p.metadata.padding, total_len })
+    }
+}
+
+/// Opens a file's header for an external engine: parses it, unwraps the file
+/// key and checks the commitment. Returns `Ok(None)` when `bytes` does not yet
+/// hold the header, salt and commitment, else their length and the chunk keys.
+/// The caller MUST then open chunks in order, enforce the short final chunk,
+/// and parse the metadata region exactly as [`Decryptor`] does.
+pub fn open_external(bytes: &[u8], keyring: &Keyring) -> Result<Option<(usize, ChunkKeys)>, DecryptError> {
+    let Some((header, len)) = parse_header(bytes)? else {
+        return Ok(None);
+    };
+    let Some(prefix) = bytes.get(len..len + PREFIX_SIZE) else {
+        return Ok(None);
+    };
+    let file_key = keyring.unwrap(&header)?;
+    let mut salt = [0u8; SALT_SIZE];
+    salt.copy_from_slice(&prefix[..SALT_SIZE]);
+    let (keys, commitment) = crate::hazmat::derive(&file_key.0, &salt, &bytes[..len]);
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(&commitment[..], &prefix[SALT_SIZE..])) {
+        return Err(DecryptError::HeaderTampered);
+    }
+    Ok(Some((len + PREFIX_SIZE, keys)))
+}
+
+/// Encrypts one file, push by push.
+pub struct Encryptor {
+    stream: StreamEncryptor,
+    declared: Option<u64>,
+    padding: u64,
+    pushed: u64,
+    expected_len: Option<u64>,
+}
+
+impl Encryptor {
+    /// Starts a file for `vault_keys` and `recipients`. Returns the encryptor and
+    /// the first bytes of output (header, salt, commitment).
+    pub fn new(
+        vault_keys: &[&VaultKey],
+        recipients: &[Recipient],
+        metadata: &Metadata,
+        options: &EncryptOptions,
+    ) -> Result<(Self, Vec<u8>), EncryptError> {
+        let p = Prepared::new(vault_keys, recipients, metadata, options)?;
+        let (mut stream, prefix) = StreamEncryptor::new(&p.file_key.0, &p.salt, &p.header);
+        let expected_len = p.total_len();
+        let mut out = p.header;
         out.extend_from_slice(&prefix);
         stream
-            .push(&region, &mut out)
+            .push(&p.region, &mut out)
             .map_err(|_| EncryptError::TooLarge)?;
         let enc = Self {
             stream,
-            declared: metadata.size,
-            padding: metadata.padding,
+            declared: p.metadata.size,
+            padding: p.metadata.padding,
             pushed: 0,
             expected_len,
         };

@@ -129,3 +129,34 @@ proptest! {
         prop_assert!(decrypt(vec![key], &bad, 512).is_err());
     }
 }
+
+#[test]
+fn external_engine_files_are_ordinary_files() {
+    use cloak::hazmat::CHUNK_SIZE;
+    use cloak::protocol::{ExternalSeal, open_external};
+    let key = VaultKey::generate().unwrap();
+    let body = vec![5u8; 3 * CHUNK_SIZE + 77];
+    let m = meta("ext.bin", Some(body.len() as u64));
+    let plan = ExternalSeal::new(&[&key], &[], &m, &EncryptOptions { pad: true }).unwrap();
+    let mut plain = plan.metadata_region.clone();
+    plain.extend_from_slice(&body);
+    plain.resize(plain.len() + plan.padding as usize, 0);
+    let mut file = plan.head.clone();
+    let full = plain.len() / CHUNK_SIZE;
+    for i in 0..=full {
+        let end = ((i + 1) * CHUNK_SIZE).min(plain.len());
+        file.extend(plan.keys.seal(i as u64, &plain[i * CHUNK_SIZE..end]).unwrap());
+    }
+    assert_eq!(Some(file.len() as u64), plan.total_len);
+    let (pt, back) = decrypt(vec![key.clone()], &file, 10_000).unwrap();
+    assert_eq!(pt, body);
+    assert_eq!(back.name.as_deref(), Some("ext.bin"));
+    let keyring = Keyring::new(vec![key]);
+    assert!(open_external(&file[..20], &keyring).unwrap().is_none());
+    let (head_len, keys) = open_external(&file, &keyring).unwrap().unwrap();
+    assert_eq!(head_len, plan.head.len());
+    assert_eq!(keys.key_bytes(), plan.keys.key_bytes());
+    let mut bad = file.clone();
+    bad[head_len - 1] ^= 1;
+    assert_eq!(open_external(&bad, &keyring).err(), Some(DecryptError::HeaderTampered));
+}

@@ -1,0 +1,44 @@
+// Launches Debian's Chromium and Firefox ESR headless through puppeteer-core
+// (recipes in ../shared/BROWSER-TESTS.md). Each launch gets a fresh profile that
+// is deleted on close.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+
+export const CHROMIUM = process.env.CLOAK_CHROMIUM || '/usr/lib/chromium/chromium';
+export const FIREFOX = process.env.CLOAK_FIREFOX || '/usr/lib/firefox-esr/firefox-esr';
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/** Launches `name` ('chromium' or 'firefox'); returns the puppeteer Browser with a `dispose()`. */
+export async function launch(name, { extensionDir } = {}) {
+  const profile = await mkdtemp(join(tmpdir(), `cloak-${name}-`));
+  let browser;
+  if (name === 'chromium') {
+    const args = [...CHROMIUM_ARGS];
+    if (extensionDir) args.push(`--load-extension=${extensionDir}`, `--disable-extensions-except=${extensionDir}`);
+    browser = await puppeteer.launch({
+      executablePath: CHROMIUM, headless: true, userDataDir: profile,
+      enableExtensions: Boolean(extensionDir), args,
+    });
+  } else if (name === 'firefox') {
+    browser = await puppeteer.launch({
+      browser: 'firefox', executablePath: FIREFOX, headless: true, userDataDir: profile,
+      extraPrefsFirefox: { 'datareporting.policy.dataSubmissionEnabled': false },
+    });
+    if (extensionDir) await browser.installExtension(extensionDir);
+  } else {
+    throw new Error(`unknown browser ${name}`);
+  }
+  browser.dispose = async () => {
+    await browser.close().catch(() => {});
+    await rm(profile, { recursive: true, force: true });
+  };
+  return browser;
+}
+
+export const BROWSERS = (process.env.CLOAK_BROWSERS || 'chromium,firefox').split(',');
