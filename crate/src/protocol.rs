@@ -207,12 +207,19 @@ impl Prepared {
         let header = Header { stanzas }.to_bytes();
         let mut salt = [0u8; SALT_SIZE];
         random_bytes(&mut salt).map_err(|_| EncryptError::Random)?;
-        Ok(Self { file_key, header, salt, metadata, region })
+        Ok(Self {
+            file_key,
+            header,
+            salt,
+            metadata,
+            region,
+        })
     }
 
     fn total_len(&self) -> Option<u64> {
         let m = &self.metadata;
-        m.size.map(|s| ciphertext_len(s, self.region.len(), self.header.len(), m.padding))
+        m.size
+            .map(|s| ciphertext_len(s, self.region.len(), self.header.len(), m.padding))
     }
 }
 
@@ -246,7 +253,13 @@ impl ExternalSeal {
         let mut head = p.header;
         head.extend_from_slice(&p.salt);
         head.extend_from_slice(&commitment);
-        Ok(Self { head, keys, metadata_region: p.region, padding: p.metadata.padding, total_len })
+        Ok(Self {
+            head,
+            keys,
+            metadata_region: p.region,
+            padding: p.metadata.padding,
+            total_len,
+        })
     }
 }
 
@@ -255,7 +268,10 @@ impl ExternalSeal {
 /// hold the header, salt and commitment, else their length and the chunk keys.
 /// The caller MUST then open chunks in order, enforce the short final chunk,
 /// and parse the metadata region exactly as [`Decryptor`] does.
-pub fn open_external(bytes: &[u8], keyring: &Keyring) -> Result<Option<(usize, ChunkKeys)>, DecryptError> {
+pub fn open_external(
+    bytes: &[u8],
+    keyring: &Keyring,
+) -> Result<Option<(usize, ChunkKeys)>, DecryptError> {
     let Some((header, len)) = parse_header(bytes)? else {
         return Ok(None);
     };
@@ -266,7 +282,10 @@ pub fn open_external(bytes: &[u8], keyring: &Keyring) -> Result<Option<(usize, C
     let mut salt = [0u8; SALT_SIZE];
     salt.copy_from_slice(&prefix[..SALT_SIZE]);
     let (keys, commitment) = crate::hazmat::derive(&file_key.0, &salt, &bytes[..len]);
-    if !bool::from(subtle::ConstantTimeEq::ct_eq(&commitment[..], &prefix[SALT_SIZE..])) {
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        &commitment[..],
+        &prefix[SALT_SIZE..],
+    )) {
         return Err(DecryptError::HeaderTampered);
     }
     Ok(Some((len + PREFIX_SIZE, keys)))

@@ -275,7 +275,10 @@ mod tests {
             );
         }
         let cut = ct.len() - 1;
-        assert_eq!(decrypt(&ct[..cut], 999), Err(StreamError::FinalUnauthentic(2)));
+        assert_eq!(
+            decrypt(&ct[..cut], 999),
+            Err(StreamError::FinalUnauthentic(2))
+        );
     }
 
     #[test]

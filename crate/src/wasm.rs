@@ -133,7 +133,11 @@ pub fn parse_recipient(text: &str) -> Result<String, JsValue> {
 /// Creates a key file (JSON) protecting `keys` with `passphrase` (Argon2id,
 /// RFC 9106 second recommended setting unless `params` `{m_cost_kib, t_cost, p_cost}`).
 #[wasm_bindgen(js_name = createKeyFile)]
-pub fn create_key_file(keys: Vec<WasmVaultKey>, passphrase: &str, params: JsValue) -> Result<String, JsValue> {
+pub fn create_key_file(
+    keys: Vec<WasmVaultKey>,
+    passphrase: &str,
+    params: JsValue,
+) -> Result<String, JsValue> {
     let params = if params.is_undefined() || params.is_null() {
         KdfParams::RECOMMENDED
     } else {
@@ -151,7 +155,11 @@ pub fn unlock_key_file(json: &str, passphrase: &str) -> Result<Vec<WasmVaultKey>
 
 /// Adds keys to a key file (never replacing one); returns the new JSON.
 #[wasm_bindgen(js_name = importIntoKeyFile)]
-pub fn import_into_key_file(json: &str, passphrase: &str, keys: Vec<WasmVaultKey>) -> Result<String, JsValue> {
+pub fn import_into_key_file(
+    json: &str,
+    passphrase: &str,
+    keys: Vec<WasmVaultKey>,
+) -> Result<String, JsValue> {
     let mut file = KeyFile::from_json(json)?;
     file.import(passphrase.as_bytes(), &keys_of(&keys))?;
     Ok(file.to_json())
@@ -162,7 +170,9 @@ pub fn import_into_key_file(json: &str, passphrase: &str, keys: Vec<WasmVaultKey
 pub fn change_key_file_passphrase(json: &str, old: &str, new: &str) -> Result<String, JsValue> {
     let file = KeyFile::from_json(json)?;
     let params = file.kdf_params();
-    Ok(file.change_passphrase(old.as_bytes(), new.as_bytes(), params)?.to_json())
+    Ok(file
+        .change_passphrase(old.as_bytes(), new.as_bytes(), params)?
+        .to_json())
 }
 
 /// Public facts about a key file: `[{keyId, recipient}]`, no passphrase needed.
@@ -196,7 +206,13 @@ fn parse_recipients(recipients: Vec<String>) -> Result<Vec<Recipient>, JsValue> 
 
 /// The exact `.cloak` size for a content of `size` bytes, before encrypting.
 #[wasm_bindgen(js_name = ciphertextLength)]
-pub fn ciphertext_length(size: f64, metadata: JsValue, vault_keys: usize, recipients: usize, pad: bool) -> Result<f64, JsValue> {
+pub fn ciphertext_length(
+    size: f64,
+    metadata: JsValue,
+    vault_keys: usize,
+    recipients: usize,
+    pad: bool,
+) -> Result<f64, JsValue> {
     let mut meta = metadata_from(metadata)?;
     let size = whole_number(size)?;
     meta.size = Some(size);
@@ -222,12 +238,20 @@ pub struct WasmEncryptor {
 impl WasmEncryptor {
     /// Starts a file for `vaultKeys` and `recipients` (`cloak1…` strings).
     #[wasm_bindgen(constructor)]
-    pub fn new(vault_keys: Vec<WasmVaultKey>, recipients: Vec<String>, metadata: JsValue, pad: bool) -> Result<WasmEncryptor, JsValue> {
+    pub fn new(
+        vault_keys: Vec<WasmVaultKey>,
+        recipients: Vec<String>,
+        metadata: JsValue,
+        pad: bool,
+    ) -> Result<WasmEncryptor, JsValue> {
         let recipients = parse_recipients(recipients)?;
         let refs: Vec<&VaultKey> = vault_keys.iter().map(|k| &k.0).collect();
         let meta = metadata_from(metadata)?;
         let (inner, head) = Encryptor::new(&refs, &recipients, &meta, &EncryptOptions { pad })?;
-        Ok(Self { inner: Some(inner), head })
+        Ok(Self {
+            inner: Some(inner),
+            head,
+        })
     }
 
     /// The first bytes of the file: header, salt, commitment and the start of chunk 0.
@@ -243,7 +267,10 @@ impl WasmEncryptor {
 
     /// Encrypts the next content bytes; returns the completed chunks.
     pub fn push(&mut self, data: &[u8]) -> Result<Uint8Array, JsValue> {
-        let enc = self.inner.as_mut().ok_or_else(|| bad_input("encryptor already finished"))?;
+        let enc = self
+            .inner
+            .as_mut()
+            .ok_or_else(|| bad_input("encryptor already finished"))?;
         let mut out = Vec::with_capacity(data.len() + data.len() / 1024 + 64);
         enc.push(data, &mut out)?;
         Ok(Uint8Array::from(&out[..]))
@@ -251,7 +278,10 @@ impl WasmEncryptor {
 
     /// Seals the final chunk; the encryptor cannot be used afterwards.
     pub fn finish(&mut self) -> Result<Uint8Array, JsValue> {
-        let enc = self.inner.take().ok_or_else(|| bad_input("encryptor already finished"))?;
+        let enc = self
+            .inner
+            .take()
+            .ok_or_else(|| bad_input("encryptor already finished"))?;
         let mut out = Vec::new();
         enc.finish(&mut out)?;
         Ok(Uint8Array::from(&out[..]))
@@ -271,12 +301,18 @@ impl WasmDecryptor {
     /// A decryptor trying `keys`.
     #[wasm_bindgen(constructor)]
     pub fn new(keys: Vec<WasmVaultKey>) -> WasmDecryptor {
-        Self { inner: Some(Decryptor::new(Keyring::new(keys_of(&keys)))), metadata: None }
+        Self {
+            inner: Some(Decryptor::new(Keyring::new(keys_of(&keys)))),
+            metadata: None,
+        }
     }
 
     /// Feeds ciphertext; returns authenticated content.
     pub fn push(&mut self, data: &[u8]) -> Result<Uint8Array, JsValue> {
-        let dec = self.inner.as_mut().ok_or_else(|| bad_input("decryptor already finished"))?;
+        let dec = self
+            .inner
+            .as_mut()
+            .ok_or_else(|| bad_input("decryptor already finished"))?;
         let mut out = Vec::with_capacity(data.len());
         dec.push(data, &mut out)?;
         Ok(Uint8Array::from(&out[..]))
@@ -284,7 +320,10 @@ impl WasmDecryptor {
 
     /// The authenticated metadata once known (after the first chunk), else `undefined`.
     pub fn metadata(&self) -> JsValue {
-        match (&self.metadata, self.inner.as_ref().and_then(Decryptor::metadata)) {
+        match (
+            &self.metadata,
+            self.inner.as_ref().and_then(Decryptor::metadata),
+        ) {
             (Some(m), _) | (None, Some(m)) => metadata_to(m),
             _ => JsValue::UNDEFINED,
         }
@@ -292,7 +331,10 @@ impl WasmDecryptor {
 
     /// Verifies the end of the file; returns the last content bytes.
     pub fn finish(&mut self) -> Result<Uint8Array, JsValue> {
-        let dec = self.inner.take().ok_or_else(|| bad_input("decryptor already finished"))?;
+        let dec = self
+            .inner
+            .take()
+            .ok_or_else(|| bad_input("decryptor already finished"))?;
         let mut out = Vec::new();
         self.metadata = Some(dec.finish(&mut out)?);
         Ok(Uint8Array::from(&out[..]))
@@ -311,15 +353,31 @@ fn chunk_keys_object(keys: &ChunkKeys) -> Object {
 /// `metadataRegion ‖ content ‖ padding zero bytes` in 16 KiB chunks, nonce
 /// `chunkNonce(baseNonce, i)`, empty AAD, the last chunk shorter than 16 KiB.
 #[wasm_bindgen(js_name = planEncryption)]
-pub fn plan_encryption(vault_keys: Vec<WasmVaultKey>, recipients: Vec<String>, metadata: JsValue, pad: bool) -> Result<Object, JsValue> {
+pub fn plan_encryption(
+    vault_keys: Vec<WasmVaultKey>,
+    recipients: Vec<String>,
+    metadata: JsValue,
+    pad: bool,
+) -> Result<Object, JsValue> {
     let recipients = parse_recipients(recipients)?;
     let refs: Vec<&VaultKey> = vault_keys.iter().map(|k| &k.0).collect();
-    let plan = ExternalSeal::new(&refs, &recipients, &metadata_from(metadata)?, &EncryptOptions { pad })?;
+    let plan = ExternalSeal::new(
+        &refs,
+        &recipients,
+        &metadata_from(metadata)?,
+        &EncryptOptions { pad },
+    )?;
     let o = chunk_keys_object(&plan.keys);
     set(&o, "head", &bytes(&plan.head));
     set(&o, "metadataRegion", &bytes(&plan.metadata_region));
     set(&o, "padding", &(plan.padding as f64).into());
-    set(&o, "totalLength", &plan.total_len.map_or(JsValue::UNDEFINED, |l| (l as f64).into()));
+    set(
+        &o,
+        "totalLength",
+        &plan
+            .total_len
+            .map_or(JsValue::UNDEFINED, |l| (l as f64).into()),
+    );
     Ok(o)
 }
 
@@ -356,27 +414,41 @@ pub fn decode_metadata_region(plain: &[u8]) -> Result<JsValue, JsValue> {
 /// (Cobblestone-256 key derivation).
 #[wasm_bindgen(js_name = deriveChunkKeys)]
 pub fn derive_chunk_keys(input_key: &[u8], salt: &[u8], context: &[u8]) -> Result<Object, JsValue> {
-    let (keys, commitment) = crate::hazmat::derive(&array::<KEY_SIZE>(input_key, "input key")?, &array::<SALT_SIZE>(salt, "salt")?, context);
+    let (keys, commitment) = crate::hazmat::derive(
+        &array::<KEY_SIZE>(input_key, "input key")?,
+        &array::<SALT_SIZE>(salt, "salt")?,
+        context,
+    );
     let o = chunk_keys_object(&keys);
     set(&o, "commitment", &bytes(&commitment));
     Ok(o)
 }
 
 fn keys_from(key: &[u8], base_nonce: &[u8]) -> Result<ChunkKeys, JsValue> {
-    Ok(ChunkKeys::from_parts(array::<KEY_SIZE>(key, "key")?, array::<NONCE_SIZE>(base_nonce, "base nonce")?))
+    Ok(ChunkKeys::from_parts(
+        array::<KEY_SIZE>(key, "key")?,
+        array::<NONCE_SIZE>(base_nonce, "base nonce")?,
+    ))
 }
 
 /// The nonce of chunk `index` (throws `counter_overflow` at 2³⁸).
 #[wasm_bindgen(js_name = chunkNonce)]
 pub fn chunk_nonce(base_nonce: &[u8], index: f64) -> Result<Uint8Array, JsValue> {
     let keys = keys_from(&[0; KEY_SIZE], base_nonce)?;
-    let nonce = keys.nonce(whole_number(index)?).map_err(|e| js_error("counter_overflow", &e.to_string()))?;
+    let nonce = keys
+        .nonce(whole_number(index)?)
+        .map_err(|e| js_error("counter_overflow", &e.to_string()))?;
     Ok(Uint8Array::from(&nonce[..]))
 }
 
 /// Seals chunk `index` with the crate's own AES-256-GCM engine (the reference).
 #[wasm_bindgen(js_name = sealChunk)]
-pub fn seal_chunk(key: &[u8], base_nonce: &[u8], index: f64, plaintext: &[u8]) -> Result<Uint8Array, JsValue> {
+pub fn seal_chunk(
+    key: &[u8],
+    base_nonce: &[u8],
+    index: f64,
+    plaintext: &[u8],
+) -> Result<Uint8Array, JsValue> {
     let sealed = keys_from(key, base_nonce)?
         .seal(whole_number(index)?, plaintext)
         .map_err(|e| js_error("chunk_error", &e.to_string()))?;
@@ -385,7 +457,12 @@ pub fn seal_chunk(key: &[u8], base_nonce: &[u8], index: f64, plaintext: &[u8]) -
 
 /// Opens chunk `index` with the crate's own engine (throws `chunk_unauthentic`).
 #[wasm_bindgen(js_name = openChunk)]
-pub fn open_chunk(key: &[u8], base_nonce: &[u8], index: f64, sealed: &[u8]) -> Result<Uint8Array, JsValue> {
+pub fn open_chunk(
+    key: &[u8],
+    base_nonce: &[u8],
+    index: f64,
+    sealed: &[u8],
+) -> Result<Uint8Array, JsValue> {
     let plain = keys_from(key, base_nonce)?
         .open(whole_number(index)?, sealed)
         .map_err(|e| js_error("chunk_unauthentic", &e.to_string()))?;

@@ -1,4 +1,5 @@
 //! Runs the real `cloak` binary: round trips and every failure path.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,10 @@ const PASS: &str = "correct horse battery staple";
 
 fn cloak(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_cloak"));
-    c.current_dir(dir).args(args).env("CLOAK_PASSPHRASE", PASS).env_remove("CLOAK_NEW_PASSPHRASE");
+    c.current_dir(dir)
+        .args(args)
+        .env("CLOAK_PASSPHRASE", PASS)
+        .env_remove("CLOAK_NEW_PASSPHRASE");
     c
 }
 
@@ -18,7 +22,11 @@ fn run(dir: &Path, args: &[&str]) -> Output {
 
 fn ok(dir: &Path, args: &[&str]) -> String {
     let out = run(dir, args);
-    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -35,13 +43,19 @@ fn fails(dir: &Path, args: &[&str], needle: &str) -> String {
 fn setup() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = ok(dir.path(), &["key", "new", "--out", "me.key"]);
-    assert!(out.contains("CLOAKRECOVERY1-") && out.contains("cloak1"), "{out}");
+    assert!(
+        out.contains("CLOAKRECOVERY1-") && out.contains("cloak1"),
+        "{out}"
+    );
     let path = dir.path().to_path_buf();
     (dir, path)
 }
 
 fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     v.sort();
     v
 }
@@ -60,8 +74,14 @@ fn file_round_trips_restore_name_at_chunk_boundaries() {
         let sealed = format!("{name}.cloak");
         std::fs::create_dir(dir.join(format!("out{size}"))).unwrap();
         std::fs::rename(dir.join(&sealed), dir.join(format!("out{size}/x.cloak"))).unwrap();
-        ok(&dir, &["decrypt", "--key", "me.key", &format!("out{size}/x.cloak")]);
-        assert_eq!(std::fs::read(dir.join(format!("out{size}/{name}"))).unwrap(), data(size));
+        ok(
+            &dir,
+            &["decrypt", "--key", "me.key", &format!("out{size}/x.cloak")],
+        );
+        assert_eq!(
+            std::fs::read(dir.join(format!("out{size}/{name}"))).unwrap(),
+            data(size)
+        );
     }
 }
 
@@ -70,19 +90,38 @@ fn never_overwrites() {
     let (_t, dir) = setup();
     std::fs::write(dir.join("a.txt"), b"first").unwrap();
     ok(&dir, &["encrypt", "--key", "me.key", "a.txt"]);
-    fails(&dir, &["encrypt", "--key", "me.key", "a.txt"], "already exists");
+    fails(
+        &dir,
+        &["encrypt", "--key", "me.key", "a.txt"],
+        "already exists",
+    );
     ok(&dir, &["decrypt", "--key", "me.key", "a.txt.cloak"]);
     assert_eq!(std::fs::read(dir.join("a.txt")).unwrap(), b"first");
     assert_eq!(std::fs::read(dir.join("a (1).txt")).unwrap(), b"first");
     fails(&dir, &["key", "new", "--out", "me.key"], "already exists");
-    fails(&dir, &["decrypt", "--key", "me.key", "--output", "a.txt", "a.txt.cloak"], "already exists");
+    fails(
+        &dir,
+        &[
+            "decrypt",
+            "--key",
+            "me.key",
+            "--output",
+            "a.txt",
+            "a.txt.cloak",
+        ],
+        "already exists",
+    );
 }
 
 #[test]
 fn stdin_stdout_100_mib() {
     let (_t, dir) = setup();
     let body = data(100 << 20);
-    let mut enc = cloak(&dir, &["encrypt", "--key", "me.key", "--name", "big.bin"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut enc = cloak(&dir, &["encrypt", "--key", "me.key", "--name", "big.bin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut stdin = enc.stdin.take().unwrap();
     let feeder = {
         let body = body.clone();
@@ -92,8 +131,15 @@ fn stdin_stdout_100_mib() {
     feeder.join().unwrap();
     assert!(sealed.status.success());
     std::fs::write(dir.join("big.cloak"), &sealed.stdout).unwrap();
-    let out = cloak(&dir, &["decrypt", "--key", "me.key", "-o", "-"]).stdin(std::fs::File::open(dir.join("big.cloak")).unwrap()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = cloak(&dir, &["decrypt", "--key", "me.key", "-o", "-"])
+        .stdin(std::fs::File::open(dir.join("big.cloak")).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stdout == body, "stdout round trip differs");
 }
 
@@ -107,26 +153,70 @@ fn failures_are_clear_and_leave_nothing_behind() {
     let mut tampered = sealed.clone();
     tampered[sealed.len() / 2] ^= 4;
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("truncated.cloak", sealed[..sealed.len() - 10].to_vec(), "truncated"),
+        (
+            "truncated.cloak",
+            sealed[..sealed.len() - 10].to_vec(),
+            "truncated",
+        ),
         ("tampered.cloak", tampered, "tampered"),
-        ("notcloak.cloak", b"hello world".to_vec(), "not a Cloak file"),
-        ("trailing.cloak", [sealed.clone(), b"x".to_vec()].concat(), "after the end"),
+        (
+            "notcloak.cloak",
+            b"hello world".to_vec(),
+            "not a Cloak file",
+        ),
+        (
+            "trailing.cloak",
+            [sealed.clone(), b"x".to_vec()].concat(),
+            "after the end",
+        ),
     ];
     for (name, bytes, needle) in cases {
         std::fs::write(dir.join("bad").join(name), bytes).unwrap();
         let before = listing(&dir.join("bad"));
-        fails(&dir, &["decrypt", "--key", "me.key", &format!("bad/{name}")], needle);
-        assert_eq!(listing(&dir.join("bad")), before, "{name} left a file behind");
+        fails(
+            &dir,
+            &["decrypt", "--key", "me.key", &format!("bad/{name}")],
+            needle,
+        );
+        assert_eq!(
+            listing(&dir.join("bad")),
+            before,
+            "{name} left a file behind"
+        );
     }
     ok(&dir, &["key", "new", "--out", "other.key"]);
-    let err = fails(&dir, &["decrypt", "--key", "other.key", "doc.txt.cloak"], "import that key");
+    let err = fails(
+        &dir,
+        &["decrypt", "--key", "other.key", "doc.txt.cloak"],
+        "import that key",
+    );
     let shown = ok(&dir, &["key", "show", "--key", "me.key"]);
     let id = shown.split_whitespace().nth(2).unwrap()[..8].to_uppercase();
     assert!(err.contains(&id), "{err} should name key {id}");
-    let out = cloak(&dir, &["decrypt", "--key", "me.key", "doc.txt.cloak"]).env("CLOAK_PASSPHRASE", "wrong").output().unwrap();
-    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));
-    fails(&dir, &["decrypt", "--key", "me.key", "missing.cloak"], "cannot open");
-    fails(&dir, &["encrypt", "--recipient", "cloak1nope", "doc.txt", "-o", "x.cloak"], "recipient");
+    let out = cloak(&dir, &["decrypt", "--key", "me.key", "doc.txt.cloak"])
+        .env("CLOAK_PASSPHRASE", "wrong")
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("wrong passphrase")
+    );
+    fails(
+        &dir,
+        &["decrypt", "--key", "me.key", "missing.cloak"],
+        "cannot open",
+    );
+    fails(
+        &dir,
+        &[
+            "encrypt",
+            "--recipient",
+            "cloak1nope",
+            "doc.txt",
+            "-o",
+            "x.cloak",
+        ],
+        "recipient",
+    );
     fails(&dir, &["encrypt", "doc.txt"], "nothing to encrypt to");
 }
 
@@ -135,11 +225,32 @@ fn recipients_recovery_import_inspect() {
     let (_t, dir) = setup();
     ok(&dir, &["key", "new", "--out", "friend.key"]);
     let friend = ok(&dir, &["key", "show", "--key", "friend.key"]);
-    let recipient = friend.split_whitespace().find(|w| w.starts_with("cloak1")).unwrap().to_string();
+    let recipient = friend
+        .split_whitespace()
+        .find(|w| w.starts_with("cloak1"))
+        .unwrap()
+        .to_string();
     std::fs::write(dir.join("gift.txt"), b"for you").unwrap();
-    ok(&dir, &["encrypt", "-r", &recipient, "gift.txt", "-o", "gift.cloak"]);
-    fails(&dir, &["decrypt", "--key", "me.key", "gift.cloak", "-o", "x"], "public recipient");
-    ok(&dir, &["decrypt", "--key", "friend.key", "gift.cloak", "-o", "got.txt"]);
+    ok(
+        &dir,
+        &["encrypt", "-r", &recipient, "gift.txt", "-o", "gift.cloak"],
+    );
+    fails(
+        &dir,
+        &["decrypt", "--key", "me.key", "gift.cloak", "-o", "x"],
+        "public recipient",
+    );
+    ok(
+        &dir,
+        &[
+            "decrypt",
+            "--key",
+            "friend.key",
+            "gift.cloak",
+            "-o",
+            "got.txt",
+        ],
+    );
     assert_eq!(std::fs::read(dir.join("got.txt")).unwrap(), b"for you");
 
     let inspect = ok(&dir, &["inspect", "gift.cloak"]);
@@ -147,22 +258,69 @@ fn recipients_recovery_import_inspect() {
 
     // Recovery key rebuilds the same key; import adds it without replacing.
     let recovery = ok(&dir, &["key", "recovery", "--key", "friend.key"]);
-    let mut rec = cloak(&dir, &["key", "recover", "--out", "restored.key"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
-    rec.stdin.take().unwrap().write_all(recovery.to_lowercase().as_bytes()).unwrap();
+    let mut rec = cloak(&dir, &["key", "recover", "--out", "restored.key"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    rec.stdin
+        .take()
+        .unwrap()
+        .write_all(recovery.to_lowercase().as_bytes())
+        .unwrap();
     assert!(rec.wait_with_output().unwrap().status.success());
-    ok(&dir, &["decrypt", "--key", "restored.key", "gift.cloak", "-o", "again.txt"]);
-    let mut imp = cloak(&dir, &["key", "import", "--key", "me.key", "--recovery"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
-    imp.stdin.take().unwrap().write_all(recovery.as_bytes()).unwrap();
+    ok(
+        &dir,
+        &[
+            "decrypt",
+            "--key",
+            "restored.key",
+            "gift.cloak",
+            "-o",
+            "again.txt",
+        ],
+    );
+    let mut imp = cloak(&dir, &["key", "import", "--key", "me.key", "--recovery"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    imp.stdin
+        .take()
+        .unwrap()
+        .write_all(recovery.as_bytes())
+        .unwrap();
     let out = imp.wait_with_output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 1 new"));
-    ok(&dir, &["decrypt", "--key", "me.key", "gift.cloak", "-o", "third.txt"]);
+    ok(
+        &dir,
+        &[
+            "decrypt",
+            "--key",
+            "me.key",
+            "gift.cloak",
+            "-o",
+            "third.txt",
+        ],
+    );
     let me = ok(&dir, &["key", "show", "--key", "me.key"]);
     assert_eq!(me.matches("key id").count(), 2);
-    let mut bad = cloak(&dir, &["key", "recover", "--out", "typo.key"]).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut bad = cloak(&dir, &["key", "recover", "--out", "typo.key"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let typo = recovery.trim().replacen('Q', "P", 1).replacen('7', "8", 1);
-    bad.stdin.take().unwrap().write_all(typo.as_bytes()).unwrap();
+    bad.stdin
+        .take()
+        .unwrap()
+        .write_all(typo.as_bytes())
+        .unwrap();
     let out = bad.wait_with_output().unwrap();
-    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("recovery key is invalid"));
+    assert!(
+        !out.status.success()
+            && String::from_utf8_lossy(&out.stderr).contains("recovery key is invalid")
+    );
 }
 
 #[test]
@@ -170,13 +328,59 @@ fn passphrase_file_and_change() {
     let (_t, dir) = setup();
     std::fs::write(dir.join("pw.txt"), format!("{PASS}\n")).unwrap();
     std::fs::write(dir.join("n.txt"), b"n").unwrap();
-    let out = cloak(&dir, &["encrypt", "--key", "me.key", "--passphrase-file", "pw.txt", "n.txt"]).env_remove("CLOAK_PASSPHRASE").stdin(Stdio::null()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = cloak(&dir, &["key", "passwd", "--key", "me.key"]).env("CLOAK_NEW_PASSPHRASE", "a brand new passphrase").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    fails(&dir, &["decrypt", "--key", "me.key", "n.txt.cloak", "-o", "m"], "wrong passphrase");
-    let out = cloak(&dir, &["decrypt", "--key", "me.key", "n.txt.cloak", "-o", "m"]).env("CLOAK_PASSPHRASE", "a brand new passphrase").output().unwrap();
+    let out = cloak(
+        &dir,
+        &[
+            "encrypt",
+            "--key",
+            "me.key",
+            "--passphrase-file",
+            "pw.txt",
+            "n.txt",
+        ],
+    )
+    .env_remove("CLOAK_PASSPHRASE")
+    .stdin(Stdio::null())
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cloak(&dir, &["key", "passwd", "--key", "me.key"])
+        .env("CLOAK_NEW_PASSPHRASE", "a brand new passphrase")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    fails(
+        &dir,
+        &["decrypt", "--key", "me.key", "n.txt.cloak", "-o", "m"],
+        "wrong passphrase",
+    );
+    let out = cloak(
+        &dir,
+        &["decrypt", "--key", "me.key", "n.txt.cloak", "-o", "m"],
+    )
+    .env("CLOAK_PASSPHRASE", "a brand new passphrase")
+    .output()
+    .unwrap();
     assert!(out.status.success());
-    let no_tty = cloak(&dir, &["decrypt", "--key", "me.key", "n.txt.cloak", "-o", "q"]).env_remove("CLOAK_PASSPHRASE").stdin(Stdio::null()).stderr(Stdio::piped()).output().unwrap();
-    assert!(!no_tty.status.success() && String::from_utf8_lossy(&no_tty.stderr).contains("CLOAK_PASSPHRASE"));
+    let no_tty = cloak(
+        &dir,
+        &["decrypt", "--key", "me.key", "n.txt.cloak", "-o", "q"],
+    )
+    .env_remove("CLOAK_PASSPHRASE")
+    .stdin(Stdio::null())
+    .stderr(Stdio::piped())
+    .output()
+    .unwrap();
+    assert!(
+        !no_tty.status.success()
+            && String::from_utf8_lossy(&no_tty.stderr).contains("CLOAK_PASSPHRASE")
+    );
 }

@@ -1,14 +1,22 @@
 //! Whole-file round trips and failures through the public API.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use cloak::format::header_len;
 use cloak::hazmat::CHUNK_SIZE;
 use cloak::{
-    DecryptError, EncryptError, EncryptOptions, Decryptor, Encryptor, Keyring, Metadata, VaultKey,
+    DecryptError, Decryptor, EncryptError, EncryptOptions, Encryptor, Keyring, Metadata, VaultKey,
     ciphertext_len,
 };
 use proptest::prelude::*;
 
-fn encrypt(keys: &[&VaultKey], recipients: &[cloak::Recipient], meta: &Metadata, pad: bool, body: &[u8], split: usize) -> Result<Vec<u8>, EncryptError> {
+fn encrypt(
+    keys: &[&VaultKey],
+    recipients: &[cloak::Recipient],
+    meta: &Metadata,
+    pad: bool,
+    body: &[u8],
+    split: usize,
+) -> Result<Vec<u8>, EncryptError> {
     let (mut enc, mut out) = Encryptor::new(keys, recipients, meta, &EncryptOptions { pad })?;
     for piece in body.chunks(split.max(1)) {
         enc.push(piece, &mut out)?;
@@ -21,7 +29,11 @@ fn encrypt(keys: &[&VaultKey], recipients: &[cloak::Recipient], meta: &Metadata,
     Ok(out)
 }
 
-fn decrypt(keys: Vec<VaultKey>, ct: &[u8], split: usize) -> Result<(Vec<u8>, Metadata), DecryptError> {
+fn decrypt(
+    keys: Vec<VaultKey>,
+    ct: &[u8],
+    split: usize,
+) -> Result<(Vec<u8>, Metadata), DecryptError> {
     let mut dec = Decryptor::new(Keyring::new(keys));
     let mut out = Vec::new();
     for piece in ct.chunks(split.max(1)) {
@@ -32,20 +44,35 @@ fn decrypt(keys: Vec<VaultKey>, ct: &[u8], split: usize) -> Result<(Vec<u8>, Met
 }
 
 fn meta(name: &str, size: Option<u64>) -> Metadata {
-    Metadata { name: Some(name.into()), mime_type: Some("text/plain".into()), modified_ms: Some(1_700_000_000_000), size, padding: 0 }
+    Metadata {
+        name: Some(name.into()),
+        mime_type: Some("text/plain".into()),
+        modified_ms: Some(1_700_000_000_000),
+        size,
+        padding: 0,
+    }
 }
 
 #[test]
 fn round_trip_matrix_around_chunk_boundaries() {
     let key = VaultKey::generate().unwrap();
     let friend = VaultKey::generate().unwrap();
-    for size in [0usize, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE + 500, 5 * CHUNK_SIZE] {
+    for size in [
+        0usize,
+        1,
+        CHUNK_SIZE - 1,
+        CHUNK_SIZE,
+        CHUNK_SIZE + 1,
+        2 * CHUNK_SIZE + 500,
+        5 * CHUNK_SIZE,
+    ] {
         let body: Vec<u8> = (0..size).map(|i| (i % 253) as u8).collect();
         for known in [true, false] {
             let m = meta("f.txt", known.then_some(size as u64));
             let ct = encrypt(&[&key], &[friend.recipient()], &m, false, &body, 4097).unwrap();
             if known {
-                let predicted = ciphertext_len(size as u64, m.region_len().unwrap(), header_len(1, 1), 0);
+                let predicted =
+                    ciphertext_len(size as u64, m.region_len().unwrap(), header_len(1, 1), 0);
                 assert_eq!(ct.len() as u64, predicted);
             }
             for (who, split) in [(&key, 1 << 20), (&friend, 333)] {
@@ -68,17 +95,42 @@ fn padding_hides_size_and_round_trips() {
     let (pt, back) = decrypt(vec![key], &ct, 9999).unwrap();
     assert_eq!(pt, body);
     assert!(back.padding > 0);
-    assert!(matches!(encrypt(&[], &[VaultKey::generate().unwrap().recipient()], &meta("x", None), true, b"", 1), Err(EncryptError::PaddingNeedsSize)));
+    assert!(matches!(
+        encrypt(
+            &[],
+            &[VaultKey::generate().unwrap().recipient()],
+            &meta("x", None),
+            true,
+            b"",
+            1
+        ),
+        Err(EncryptError::PaddingNeedsSize)
+    ));
 }
 
 #[test]
 fn declared_size_is_enforced() {
     let key = VaultKey::generate().unwrap();
     let e = encrypt(&[&key], &[], &meta("x", Some(10)), false, &[1; 11], 3);
-    assert!(matches!(e, Err(EncryptError::SizeMismatch { declared: 10, actual: 11 })));
+    assert!(matches!(
+        e,
+        Err(EncryptError::SizeMismatch {
+            declared: 10,
+            actual: 11
+        })
+    ));
     let e = encrypt(&[&key], &[], &meta("x", Some(10)), false, &[1; 9], 3);
-    assert!(matches!(e, Err(EncryptError::SizeMismatch { declared: 10, actual: 9 })));
-    assert!(matches!(encrypt(&[], &[], &meta("x", None), false, b"", 1), Err(EncryptError::NoRecipients)));
+    assert!(matches!(
+        e,
+        Err(EncryptError::SizeMismatch {
+            declared: 10,
+            actual: 9
+        })
+    ));
+    assert!(matches!(
+        encrypt(&[], &[], &meta("x", None), false, b"", 1),
+        Err(EncryptError::NoRecipients)
+    ));
 }
 
 #[test]
@@ -95,14 +147,25 @@ fn wrong_key_names_the_key_id() {
 #[test]
 fn nothing_after_a_failure() {
     let key = VaultKey::generate().unwrap();
-    let mut ct = encrypt(&[&key], &[], &meta("x", Some(40_000)), false, &[1; 40_000], 40_000).unwrap();
+    let mut ct = encrypt(
+        &[&key],
+        &[],
+        &meta("x", Some(40_000)),
+        false,
+        &[1; 40_000],
+        40_000,
+    )
+    .unwrap();
     let n = ct.len();
     ct[n - 100] ^= 1;
     let mut dec = Decryptor::new(Keyring::new(vec![key]));
     let mut out = Vec::new();
     dec.push(&ct, &mut out).unwrap();
     let released = out.len();
-    assert!(released < 40_000, "the final chunk is held back until finish");
+    assert!(
+        released < 40_000,
+        "the final chunk is held back until finish"
+    );
     assert_eq!(dec.finish(&mut out).unwrap_err().code(), "payload_tampered");
     assert_eq!(out.len(), released, "nothing unauthenticated released");
 }
@@ -145,7 +208,11 @@ fn external_engine_files_are_ordinary_files() {
     let full = plain.len() / CHUNK_SIZE;
     for i in 0..=full {
         let end = ((i + 1) * CHUNK_SIZE).min(plain.len());
-        file.extend(plan.keys.seal(i as u64, &plain[i * CHUNK_SIZE..end]).unwrap());
+        file.extend(
+            plan.keys
+                .seal(i as u64, &plain[i * CHUNK_SIZE..end])
+                .unwrap(),
+        );
     }
     assert_eq!(Some(file.len() as u64), plan.total_len);
     let (pt, back) = decrypt(vec![key.clone()], &file, 10_000).unwrap();
@@ -158,5 +225,8 @@ fn external_engine_files_are_ordinary_files() {
     assert_eq!(keys.key_bytes(), plan.keys.key_bytes());
     let mut bad = file.clone();
     bad[head_len - 1] ^= 1;
-    assert_eq!(open_external(&bad, &keyring).err(), Some(DecryptError::HeaderTampered));
+    assert_eq!(
+        open_external(&bad, &keyring).err(),
+        Some(DecryptError::HeaderTampered)
+    );
 }

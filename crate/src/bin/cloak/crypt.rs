@@ -16,23 +16,38 @@ pub fn encrypt(args: &EncryptArgs) -> Result<()> {
     let recipients = args
         .recipients
         .iter()
-        .map(|r| r.parse::<Recipient>().with_context(|| format!("--recipient {r}")))
+        .map(|r| {
+            r.parse::<Recipient>()
+                .with_context(|| format!("--recipient {r}"))
+        })
         .collect::<Result<Vec<_>>>()?;
     let vault = match &args.key {
         Some(path) => {
             let keys = key::unlock(path, &args.pass)?;
-            Some(keys.into_iter().next().context("the key file holds no key")?)
+            Some(
+                keys.into_iter()
+                    .next()
+                    .context("the key file holds no key")?,
+            )
         }
-        None if recipients.is_empty() => bail!("nothing to encrypt to: give --key KEYFILE and/or --recipient"),
+        None if recipients.is_empty() => {
+            bail!("nothing to encrypt to: give --key KEYFILE and/or --recipient")
+        }
         None => None,
     };
     let mut input = open_input(args.input.as_deref())?;
-    let name = args
-        .name
-        .clone()
-        .or_else(|| input.path.as_ref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()));
+    let name = args.name.clone().or_else(|| {
+        input
+            .path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+    });
     let metadata = Metadata {
-        mime_type: name.as_deref().and_then(|n| mime_guess::from_path(n).first_raw()).map(str::to_string),
+        mime_type: name
+            .as_deref()
+            .and_then(|n| mime_guess::from_path(n).first_raw())
+            .map(str::to_string),
         name,
         modified_ms: input.modified_ms,
         size: input.size,
@@ -40,7 +55,12 @@ pub fn encrypt(args: &EncryptArgs) -> Result<()> {
     };
     let (dest, mut out) = encrypt_destination(args, input.path.as_deref())?;
     let vault_refs: Vec<_> = vault.iter().collect();
-    let (mut enc, head) = Encryptor::new(&vault_refs, &recipients, &metadata, &EncryptOptions { pad: args.pad })?;
+    let (mut enc, head) = Encryptor::new(
+        &vault_refs,
+        &recipients,
+        &metadata,
+        &EncryptOptions { pad: args.pad },
+    )?;
     out.write_all(&head)?;
     let bar = progress(input.size, "Encrypting");
     let mut buf = vec![0u8; BUF_SIZE];
@@ -51,18 +71,23 @@ pub fn encrypt(args: &EncryptArgs) -> Result<()> {
             break;
         }
         sealed.clear();
-        enc.push(&buf[..n], &mut sealed).context("the input changed while it was being read")?;
+        enc.push(&buf[..n], &mut sealed)
+            .context("the input changed while it was being read")?;
         out.write_all(&sealed)?;
         bar.inc(n as u64);
     }
     sealed.clear();
-    enc.finish(&mut sealed).context("the input changed while it was being read")?;
+    enc.finish(&mut sealed)
+        .context("the input changed while it was being read")?;
     out.write_all(&sealed)?;
     bar.finish_and_clear();
     out.commit(dest.as_deref(), args.force)
 }
 
-fn encrypt_destination(args: &EncryptArgs, input: Option<&Path>) -> Result<(Option<PathBuf>, Output)> {
+fn encrypt_destination(
+    args: &EncryptArgs,
+    input: Option<&Path>,
+) -> Result<(Option<PathBuf>, Output)> {
     match (&args.output, input) {
         (Some(o), _) if o == Path::new("-") => Ok((None, Output::stdout(true)?)),
         (Some(o), _) => Ok((Some(o.clone()), Output::staged(&parent_dir(o), false)?)),
@@ -71,9 +96,15 @@ fn encrypt_destination(args: &EncryptArgs, input: Option<&Path>) -> Result<(Opti
             dest.push(".cloak");
             let dest = PathBuf::from(dest);
             if dest.exists() && !args.force {
-                bail!("{} already exists; not overwriting it (use --output or --force)", dest.display());
+                bail!(
+                    "{} already exists; not overwriting it (use --output or --force)",
+                    dest.display()
+                );
             }
-            Ok((Some(dest.clone()), Output::staged(&parent_dir(&dest), false)?))
+            Ok((
+                Some(dest.clone()),
+                Output::staged(&parent_dir(&dest), false)?,
+            ))
         }
         (None, None) => Ok((None, Output::stdout(true)?)),
     }
@@ -90,19 +121,27 @@ pub fn decrypt(args: &DecryptArgs) -> Result<()> {
         (None, Some(i)) => parent_dir(i),
         _ => PathBuf::from("."),
     };
-    let mut out = if to_stdout { Output::stdout(false)? } else { Output::staged(&out_dir, false)? };
+    let mut out = if to_stdout {
+        Output::stdout(false)?
+    } else {
+        Output::staged(&out_dir, false)?
+    };
     let mut dec = Decryptor::new(Keyring::new(keys));
     let bar = progress(input.size, "Decrypting");
     let mut buf = vec![0u8; BUF_SIZE];
     let mut plain = Vec::with_capacity(BUF_SIZE);
-    let source = input.path.as_ref().map_or("standard input".to_string(), |p| p.display().to_string());
+    let source = input
+        .path
+        .as_ref()
+        .map_or("standard input".to_string(), |p| p.display().to_string());
     loop {
         let n = read_full(&mut input.reader, &mut buf).context("cannot read the input")?;
         if n == 0 {
             break;
         }
         plain.clear();
-        dec.push(&buf[..n], &mut plain).with_context(|| source.clone())?;
+        dec.push(&buf[..n], &mut plain)
+            .with_context(|| source.clone())?;
         out.write_all(&plain)?;
         bar.inc(n as u64);
     }
@@ -110,11 +149,11 @@ pub fn decrypt(args: &DecryptArgs) -> Result<()> {
     let meta = dec.finish(&mut plain).with_context(|| source.clone())?;
     out.write_all(&plain)?;
     bar.finish_and_clear();
-    if let (Output::Staged(f), Some(ms)) = (&out, meta.modified_ms) {
-        if let Ok(ms) = u64::try_from(ms) {
-            // Best effort: a file system without mtimes still gets the file.
-            let _ = f.as_file().set_modified(UNIX_EPOCH + Duration::from_millis(ms));
-        }
+    if let (Output::Staged(f), Some(Ok(ms))) = (&out, meta.modified_ms.map(u64::try_from)) {
+        // Best effort: a file system without mtimes still gets the file.
+        let _ = f
+            .as_file()
+            .set_modified(UNIX_EPOCH + Duration::from_millis(ms));
     }
     if to_stdout {
         return out.commit(None, false);

@@ -1,8 +1,8 @@
 //! `cloak inspect`: what the header says, without any key.
 
 use anyhow::{Context, Result, bail};
-use cloak::format::read::parse_header;
 use cloak::format::Stanza;
+use cloak::format::read::parse_header;
 use cloak::hazmat::{CHUNK_SIZE, SEALED_CHUNK_SIZE, TAG_SIZE};
 use cloak::stream::PREFIX_SIZE;
 
@@ -31,7 +31,8 @@ pub fn run(args: &InspectArgs) -> Result<()> {
     let payload = total.saturating_sub((header_len + PREFIX_SIZE) as u64);
     let chunks = payload.div_ceil(SEALED_CHUNK_SIZE as u64).max(1);
     let plaintext = payload.saturating_sub(chunks * TAG_SIZE as u64);
-    let well_formed = payload >= TAG_SIZE as u64 && payload % SEALED_CHUNK_SIZE as u64 != 0;
+    let well_formed =
+        payload >= TAG_SIZE as u64 && !payload.is_multiple_of(SEALED_CHUNK_SIZE as u64);
     let mut vault = Vec::new();
     let (mut x25519, mut other) = (0, Vec::new());
     for s in &header.stanzas {
@@ -69,7 +70,11 @@ pub fn run(args: &InspectArgs) -> Result<()> {
     println!("  header: {header_len} bytes; file: {total} bytes");
     println!(
         "  payload: {chunks} chunk(s) of up to {CHUNK_SIZE} bytes, {plaintext} bytes of metadata and content{}",
-        if well_formed { "" } else { " (length invalid: truncated)" }
+        if well_formed {
+            ""
+        } else {
+            " (length invalid: truncated)"
+        }
     );
     Ok(())
 }

@@ -33,7 +33,9 @@ pub fn open_input(path: Option<&Path>) -> Result<Input> {
         Some(p) if p == Path::new("-") => Ok(stdin_input()),
         Some(p) => {
             let file = File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
-            let meta = file.metadata().with_context(|| format!("cannot read {}", p.display()))?;
+            let meta = file
+                .metadata()
+                .with_context(|| format!("cannot read {}", p.display()))?;
             if meta.is_dir() {
                 bail!("{} is a directory", p.display());
             }
@@ -53,7 +55,12 @@ pub fn open_input(path: Option<&Path>) -> Result<Input> {
 }
 
 fn stdin_input() -> Input {
-    Input { reader: Box::new(io::stdin().lock()), path: None, size: None, modified_ms: None }
+    Input {
+        reader: Box::new(io::stdin().lock()),
+        path: None,
+        size: None,
+        modified_ms: None,
+    }
 }
 
 /// Reads until `buf` is full or the input ends; returns the bytes read.
@@ -118,13 +125,20 @@ impl Output {
         match (self, dest) {
             (Self::Stdout(mut s), _) => s.flush().context("cannot write to standard output"),
             (Self::Staged(f), Some(dest)) => {
-                f.as_file().sync_all().context("cannot write the output file")?;
+                f.as_file()
+                    .sync_all()
+                    .context("cannot write the output file")?;
                 if force {
-                    f.persist(dest).map(drop).with_context(|| format!("cannot write {}", dest.display()))
+                    f.persist(dest)
+                        .map(drop)
+                        .with_context(|| format!("cannot write {}", dest.display()))
                 } else {
                     f.persist_noclobber(dest).map(drop).map_err(|e| {
                         if e.error.kind() == io::ErrorKind::AlreadyExists {
-                            anyhow::anyhow!("{} already exists; not overwriting it (use --force)", dest.display())
+                            anyhow::anyhow!(
+                                "{} already exists; not overwriting it (use --force)",
+                                dest.display()
+                            )
                         } else {
                             anyhow::anyhow!("cannot write {}: {}", dest.display(), e.error)
                         }
@@ -141,13 +155,19 @@ impl Output {
         let Self::Staged(mut f) = self else {
             bail!("not a staged output");
         };
-        f.as_file().sync_all().context("cannot write the output file")?;
+        f.as_file()
+            .sync_all()
+            .context("cannot write the output file")?;
         let (stem, ext) = match name.rfind('.') {
             Some(i) if i > 0 => (&name[..i], &name[i..]),
             _ => (name, ""),
         };
         for n in 0..1000 {
-            let candidate = if n == 0 { dir.join(name) } else { dir.join(format!("{stem} ({n}){ext}")) };
+            let candidate = if n == 0 {
+                dir.join(name)
+            } else {
+                dir.join(format!("{stem} ({n}){ext}"))
+            };
             match f.persist_noclobber(&candidate) {
                 Ok(_) => return Ok(candidate),
                 Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => f = e.file,

@@ -18,7 +18,9 @@ pub fn run(cmd: KeyCommand) -> Result<()> {
             println!("Created {}", out.display());
             print_key(&key);
             println!();
-            println!("Recovery key (write it down and keep it safe; it restores this key without the passphrase):");
+            println!(
+                "Recovery key (write it down and keep it safe; it restores this key without the passphrase):"
+            );
             println!("{}", key.recovery_key().as_str());
             Ok(())
         }
@@ -29,12 +31,20 @@ pub fn run(cmd: KeyCommand) -> Result<()> {
             print_key(&key);
             Ok(())
         }
-        KeyCommand::Import { key, from, recovery, pass } => import(&key, from.as_deref(), recovery, &pass),
+        KeyCommand::Import {
+            key,
+            from,
+            recovery,
+            pass,
+        } => import(&key, from.as_deref(), recovery, &pass),
         KeyCommand::Show { key } => {
             let file = load(&key)?;
             for (i, entry) in file.keys.iter().enumerate() {
                 let default = if i == 0 { " (default)" } else { "" };
-                println!("key id {}{default}\n  recipient {}", entry.key_id, entry.recipient);
+                println!(
+                    "key id {}{default}\n  recipient {}",
+                    entry.key_id, entry.recipient
+                );
             }
             Ok(())
         }
@@ -47,9 +57,15 @@ pub fn run(cmd: KeyCommand) -> Result<()> {
         KeyCommand::Passwd { key, pass } => {
             let file = load(&key)?;
             let old = secret::passphrase(PASSPHRASE_ENV, &pass, "Current passphrase", false)?;
-            let new = secret::passphrase(NEW_PASSPHRASE_ENV, &PassphraseArgs::default(), "New passphrase", true)?;
+            let new = secret::passphrase(
+                NEW_PASSPHRASE_ENV,
+                &PassphraseArgs::default(),
+                "New passphrase",
+                true,
+            )?;
             secret::check_new(&new)?;
-            let changed = file.change_passphrase(old.as_bytes(), new.as_bytes(), KdfParams::RECOMMENDED)?;
+            let changed =
+                file.change_passphrase(old.as_bytes(), new.as_bytes(), KdfParams::RECOMMENDED)?;
             save(&key, &changed, true)?;
             println!("Passphrase changed for {}", key.display());
             Ok(())
@@ -59,29 +75,45 @@ pub fn run(cmd: KeyCommand) -> Result<()> {
 
 fn print_key(key: &VaultKey) {
     println!("Key id: {}", key.key_id());
-    println!("Public recipient (share it so others can encrypt to you): {}", key.recipient());
+    println!(
+        "Public recipient (share it so others can encrypt to you): {}",
+        key.recipient()
+    );
 }
 
 fn write_new(out: &Path, key: &VaultKey, pass: &PassphraseArgs) -> Result<()> {
     if out.exists() {
-        bail!("{} already exists; not overwriting a key file", out.display());
+        bail!(
+            "{} already exists; not overwriting a key file",
+            out.display()
+        );
     }
     let passphrase = secret::passphrase(PASSPHRASE_ENV, pass, "New passphrase", true)?;
     secret::check_new(&passphrase)?;
-    let file = KeyFile::create(std::slice::from_ref(key), passphrase.as_bytes(), KdfParams::RECOMMENDED)?;
+    let file = KeyFile::create(
+        std::slice::from_ref(key),
+        passphrase.as_bytes(),
+        KdfParams::RECOMMENDED,
+    )?;
     save(out, &file, false)
 }
 
 /// Loads a key file.
 pub fn load(path: &Path) -> Result<KeyFile> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the key file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the key file {}", path.display()))?;
     KeyFile::from_json(&text).with_context(|| format!("{}", path.display()))
 }
 
 /// Loads and unlocks a key file.
 pub fn unlock(path: &Path, pass: &PassphraseArgs) -> Result<Vec<VaultKey>> {
     let file = load(path)?;
-    let passphrase = secret::passphrase(PASSPHRASE_ENV, pass, &format!("Passphrase for {}", path.display()), false)?;
+    let passphrase = secret::passphrase(
+        PASSPHRASE_ENV,
+        pass,
+        &format!("Passphrase for {}", path.display()),
+        false,
+    )?;
     Ok(file.unlock(passphrase.as_bytes())?)
 }
 
@@ -104,14 +136,24 @@ fn import(path: &Path, from: Option<&Path>, recovery: bool, pass: &PassphraseArg
                 &format!("Passphrase for {}", other.display()),
                 false,
             )?;
-            other_file.unlock(other_pass.as_bytes()).with_context(|| format!("{}", other.display()))?
+            other_file
+                .unlock(other_pass.as_bytes())
+                .with_context(|| format!("{}", other.display()))?
         }
         (None, true) => vec![VaultKey::from_recovery_key(&secret::recovery_key()?)?],
         (None, false) => bail!("say what to import: --from KEYFILE or --recovery"),
     };
-    let passphrase = secret::passphrase(PASSPHRASE_ENV, pass, &format!("Passphrase for {}", path.display()), false)?;
+    let passphrase = secret::passphrase(
+        PASSPHRASE_ENV,
+        pass,
+        &format!("Passphrase for {}", path.display()),
+        false,
+    )?;
     let added = file.import(passphrase.as_bytes(), &incoming)?;
     save(path, &file, true)?;
-    println!("Imported {added} new key(s); {} already present", incoming.len() - added);
+    println!(
+        "Imported {added} new key(s); {} already present",
+        incoming.len() - added
+    );
     Ok(())
 }

@@ -20,12 +20,19 @@ fn first_line(path: &Path) -> Result<Zeroizing<String>> {
         std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the passphrase file {}", path.display()))?,
     );
-    Ok(Zeroizing::new(text.lines().next().unwrap_or_default().to_string()))
+    Ok(Zeroizing::new(
+        text.lines().next().unwrap_or_default().to_string(),
+    ))
 }
 
 /// Gets a passphrase from `env`, else the file, else the terminal. With
 /// `confirm`, a prompted passphrase is asked twice.
-pub fn passphrase(env: &str, args: &PassphraseArgs, prompt: &str, confirm: bool) -> Result<Zeroizing<String>> {
+pub fn passphrase(
+    env: &str,
+    args: &PassphraseArgs,
+    prompt: &str,
+    confirm: bool,
+) -> Result<Zeroizing<String>> {
     if let Ok(value) = std::env::var(env) {
         return Ok(Zeroizing::new(value));
     }
@@ -35,9 +42,13 @@ pub fn passphrase(env: &str, args: &PassphraseArgs, prompt: &str, confirm: bool)
     if !std::io::stdin().is_terminal() && !std::io::stderr().is_terminal() {
         bail!("a passphrase is needed: set {env} or use --passphrase-file (no terminal to ask on)");
     }
-    let first = Zeroizing::new(rpassword::prompt_password(format!("{prompt}: ")).context("cannot read the passphrase")?);
+    let first = Zeroizing::new(
+        rpassword::prompt_password(format!("{prompt}: ")).context("cannot read the passphrase")?,
+    );
     if confirm {
-        let again = Zeroizing::new(rpassword::prompt_password("Repeat it: ").context("cannot read the passphrase")?);
+        let again = Zeroizing::new(
+            rpassword::prompt_password("Repeat it: ").context("cannot read the passphrase")?,
+        );
         if *again != *first {
             bail!("the passphrases do not match");
         }
@@ -48,7 +59,9 @@ pub fn passphrase(env: &str, args: &PassphraseArgs, prompt: &str, confirm: bool)
 /// Checks a new passphrase is usable.
 pub fn check_new(passphrase: &str) -> Result<()> {
     if passphrase.chars().count() < 8 {
-        bail!("the passphrase is too short: use at least 8 characters (a few random words are best)");
+        bail!(
+            "the passphrase is too short: use at least 8 characters (a few random words are best)"
+        );
     }
     Ok(())
 }
@@ -56,9 +69,14 @@ pub fn check_new(passphrase: &str) -> Result<()> {
 /// Reads a recovery key: prompted on a terminal, else the first line of stdin.
 pub fn recovery_key() -> Result<Zeroizing<String>> {
     if std::io::stdin().is_terminal() {
-        return Ok(Zeroizing::new(rpassword::prompt_password("Recovery key: ").context("cannot read the recovery key")?));
+        return Ok(Zeroizing::new(
+            rpassword::prompt_password("Recovery key: ").context("cannot read the recovery key")?,
+        ));
     }
     let mut line = Zeroizing::new(String::new());
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the recovery key from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the recovery key from standard input")?;
     Ok(line)
 }

@@ -35,7 +35,9 @@ fn random<const N: usize>(rng: &mut ChaCha20Rng) -> [u8; N] {
 }
 
 fn content(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| ((i * 7 + usize::from(seed)) % 251) as u8).collect()
+    (0..len)
+        .map(|i| ((i * 7 + usize::from(seed)) % 251) as u8)
+        .collect()
 }
 
 /// HKDF-Expand-SHA512 with the input key as PRK (RFC 5869 §2.3, by hand on HMAC).
@@ -105,12 +107,16 @@ fn cobblestone(ikm: &[u8; 32], salt: &[u8; 24], context: &[u8], pt: &[u8]) -> Ve
 
 fn hkdf256(ikm: &[u8], salt: Option<&[u8]>, info: &[u8]) -> [u8; 32] {
     let mut out = [0u8; 32];
-    hkdf::Hkdf::<Sha256>::new(salt, ikm).expand(info, &mut out).unwrap();
+    hkdf::Hkdf::<Sha256>::new(salt, ikm)
+        .expand(info, &mut out)
+        .unwrap();
     out
 }
 
 fn key_id(vault: &[u8; 32]) -> [u8; 16] {
-    hkdf256(vault, None, b"cloak/v1 key-id")[..16].try_into().unwrap()
+    hkdf256(vault, None, b"cloak/v1 key-id")[..16]
+        .try_into()
+        .unwrap()
 }
 
 fn vault_stanza(vault: &[u8; 32], file_key: &[u8; 32], rng: &mut ChaCha20Rng) -> Vec<u8> {
@@ -118,7 +124,13 @@ fn vault_stanza(vault: &[u8; 32], file_key: &[u8; 32], rng: &mut ChaCha20Rng) ->
     let salt: [u8; 16] = random(rng);
     let wrap = hkdf256(vault, Some(&salt), b"cloak/v1 vault-wrap");
     let wrapped = Aes256Gcm::new(&wrap.into())
-        .encrypt(&Nonce::from([0u8; 12]), Payload { msg: file_key, aad: &id })
+        .encrypt(
+            &Nonce::from([0u8; 12]),
+            Payload {
+                msg: file_key,
+                aad: &id,
+            },
+        )
         .unwrap();
     let mut s = vec![0x01, 0, 80];
     s.extend_from_slice(&id);
@@ -138,15 +150,16 @@ fn recipient_pk(vault: &[u8; 32]) -> <Kem as hpke::Kem>::PublicKey {
 
 fn x25519_stanza(vault: &[u8; 32], file_key: &[u8; 32], rng: &mut ChaCha20Rng) -> Vec<u8> {
     let pk = recipient_pk(vault);
-    let (enc, ct) = hpke::single_shot_seal_with_rng::<hpke::aead::AesGcm256, hpke::kdf::HkdfSha256, Kem>(
-        &hpke::OpModeS::Base,
-        &pk,
-        b"cloak/v1 x25519",
-        file_key,
-        &[],
-        rng,
-    )
-    .unwrap();
+    let (enc, ct) =
+        hpke::single_shot_seal_with_rng::<hpke::aead::AesGcm256, hpke::kdf::HkdfSha256, Kem>(
+            &hpke::OpModeS::Base,
+            &pk,
+            b"cloak/v1 x25519",
+            file_key,
+            &[],
+            rng,
+        )
+        .unwrap();
     let mut s = vec![0x02, 0, 80];
     s.extend_from_slice(&enc.to_bytes());
     s.extend_from_slice(&ct);
@@ -158,7 +171,10 @@ fn metadata_region(meta: &Value) -> Vec<u8> {
 }
 
 fn metadata_region_raw(record: Vec<u8>, poison: u8) -> Vec<u8> {
-    let bucket = [256usize, 1024, 4096].into_iter().find(|b| 2 + record.len() <= *b).unwrap();
+    let bucket = [256usize, 1024, 4096]
+        .into_iter()
+        .find(|b| 2 + record.len() <= *b)
+        .unwrap();
     let mut r = (record.len() as u16).to_be_bytes().to_vec();
     r.extend_from_slice(&record);
     r.resize(bucket, 0);
@@ -181,13 +197,23 @@ struct CloakFile {
     stanza_offsets: Vec<usize>,
 }
 
-fn cloak_file(name: &str, vault: &[u8; 32], to: To, region: &[u8], content: &[u8], padding: usize) -> CloakFile {
+fn cloak_file(
+    name: &str,
+    vault: &[u8; 32],
+    to: To,
+    region: &[u8],
+    content: &[u8],
+    padding: usize,
+) -> CloakFile {
     let mut rng = rng_for(name);
     let file_key: [u8; 32] = random(&mut rng);
     let stanzas = match to {
         To::Vault => vec![vault_stanza(vault, &file_key, &mut rng)],
         To::X25519 => vec![x25519_stanza(vault, &file_key, &mut rng)],
-        To::Both => vec![vault_stanza(vault, &file_key, &mut rng), x25519_stanza(vault, &file_key, &mut rng)],
+        To::Both => vec![
+            vault_stanza(vault, &file_key, &mut rng),
+            x25519_stanza(vault, &file_key, &mut rng),
+        ],
         To::VaultAndUnknown => {
             let mut unknown = vec![0x03, 0, 5];
             unknown.extend_from_slice(b"hello");
@@ -209,7 +235,11 @@ fn cloak_file(name: &str, vault: &[u8; 32], to: To, region: &[u8], content: &[u8
     let header_len = header.len();
     let mut bytes = header.clone();
     bytes.extend(cobblestone(&file_key, &salt, &header, &pt));
-    CloakFile { bytes, header_len, stanza_offsets }
+    CloakFile {
+        bytes,
+        header_len,
+        stanza_offsets,
+    }
 }
 
 struct Out {
@@ -287,20 +317,85 @@ fn cobblestone_vectors(out: &mut Out) {
         ("flipped-salt", flip(&ct, 3), "commitment", &ikm),
         ("wrong-key", ct.clone(), "commitment", &other_key),
         ("flipped-chunk-0", flip(&ct, 56 + 100), "tampered", &ikm),
-        ("flipped-tag-1", flip(&ct, 56 + 2 * sealed - 1), "tampered", &ikm),
-        ("flipped-final-chunk", flip(&ct, ct.len() - 20), "tampered", &ikm),
-        ("truncated-final-chunk-dropped", ct[..56 + 2 * sealed].to_vec(), "truncated", &ikm),
-        ("truncated-after-chunk-0", ct[..56 + sealed].to_vec(), "truncated", &ikm),
+        (
+            "flipped-tag-1",
+            flip(&ct, 56 + 2 * sealed - 1),
+            "tampered",
+            &ikm,
+        ),
+        (
+            "flipped-final-chunk",
+            flip(&ct, ct.len() - 20),
+            "tampered",
+            &ikm,
+        ),
+        (
+            "truncated-final-chunk-dropped",
+            ct[..56 + 2 * sealed].to_vec(),
+            "truncated",
+            &ikm,
+        ),
+        (
+            "truncated-after-chunk-0",
+            ct[..56 + sealed].to_vec(),
+            "truncated",
+            &ikm,
+        ),
         ("truncated-no-chunks", ct[..56].to_vec(), "truncated", &ikm),
-        ("truncated-inside-prefix", ct[..40].to_vec(), "truncated", &ikm),
-        ("truncated-inside-final-tag", ct[..ct.len() - 5].to_vec(), "tampered", &ikm),
-        ("truncated-one-byte-into-final", ct[..56 + 2 * sealed + 1].to_vec(), "truncated", &ikm),
-        ("truncated-mid-chunk-1", ct[..56 + sealed + 1000].to_vec(), "tampered", &ikm),
-        ("dropped-chunk-1", join(&[chunk(0), chunk(2)]), "tampered", &ikm),
-        ("reordered-chunks", join(&[chunk(1), chunk(0), chunk(2)]), "tampered", &ikm),
-        ("duplicated-chunk-0", join(&[chunk(0), chunk(0), chunk(1), chunk(2)]), "tampered", &ikm),
-        ("trailing-byte", [ct.clone(), vec![0]].concat(), "tampered", &ikm),
-        ("trailing-full-chunk", [ct.clone(), chunk(0)].concat(), "tampered", &ikm),
+        (
+            "truncated-inside-prefix",
+            ct[..40].to_vec(),
+            "truncated",
+            &ikm,
+        ),
+        (
+            "truncated-inside-final-tag",
+            ct[..ct.len() - 5].to_vec(),
+            "tampered",
+            &ikm,
+        ),
+        (
+            "truncated-one-byte-into-final",
+            ct[..56 + 2 * sealed + 1].to_vec(),
+            "truncated",
+            &ikm,
+        ),
+        (
+            "truncated-mid-chunk-1",
+            ct[..56 + sealed + 1000].to_vec(),
+            "tampered",
+            &ikm,
+        ),
+        (
+            "dropped-chunk-1",
+            join(&[chunk(0), chunk(2)]),
+            "tampered",
+            &ikm,
+        ),
+        (
+            "reordered-chunks",
+            join(&[chunk(1), chunk(0), chunk(2)]),
+            "tampered",
+            &ikm,
+        ),
+        (
+            "duplicated-chunk-0",
+            join(&[chunk(0), chunk(0), chunk(1), chunk(2)]),
+            "tampered",
+            &ikm,
+        ),
+        (
+            "trailing-byte",
+            [ct.clone(), vec![0]].concat(),
+            "tampered",
+            &ikm,
+        ),
+        (
+            "trailing-full-chunk",
+            [ct.clone(), chunk(0)].concat(),
+            "tampered",
+            &ikm,
+        ),
     ];
     for (suffix, bad, err, key) in cases {
         let name = format!("cobblestone-{suffix}");
@@ -347,17 +442,60 @@ fn cloak_vectors(out: &mut Out) {
         let f = cloak_file(&name, &vault, To::Vault, &metadata_region(&meta), &body, 0);
         out.push(entry(&name, &meta, &vault, "ok"), &f.bytes, Some(&body));
     }
-    let unicode = json!({"name": "Rapport d’été 🌞.pdf", "type": "application/pdf", "mtime": 0, "size": 10});
+    let unicode =
+        json!({"name": "Rapport d’été 🌞.pdf", "type": "application/pdf", "mtime": 0, "size": 10});
     let named = [
-        ("cloak-x25519-recipient", To::X25519, meta_for("shared.txt", 1000), 1000usize, 0usize),
-        ("cloak-vault-and-recipient", To::Both, meta_for("both.txt", 20000), 20000, 0),
-        ("cloak-unknown-stanza-skipped", To::VaultAndUnknown, meta_for("skip.txt", 5), 5, 0),
+        (
+            "cloak-x25519-recipient",
+            To::X25519,
+            meta_for("shared.txt", 1000),
+            1000usize,
+            0usize,
+        ),
+        (
+            "cloak-vault-and-recipient",
+            To::Both,
+            meta_for("both.txt", 20000),
+            20000,
+            0,
+        ),
+        (
+            "cloak-unknown-stanza-skipped",
+            To::VaultAndUnknown,
+            meta_for("skip.txt", 5),
+            5,
+            0,
+        ),
         ("cloak-unicode-name", To::Vault, unicode, 10, 0),
-        ("cloak-no-size", To::Vault, json!({"name": "stdin"}), 40000, 0),
+        (
+            "cloak-no-size",
+            To::Vault,
+            json!({"name": "stdin"}),
+            40000,
+            0,
+        ),
         ("cloak-no-metadata", To::Vault, json!({}), 3, 0),
-        ("cloak-large-metadata-bucket", To::Vault, meta_for(&"n".repeat(900), 64), 64, 0),
-        ("cloak-padded", To::Vault, json!({"name": "padded.bin", "size": 1000, "padding": 24}), 1000, 24),
-        ("cloak-unknown-metadata-field", To::Vault, json!({"name": "x", "size": 1, "future": [1, 2]}), 1, 0),
+        (
+            "cloak-large-metadata-bucket",
+            To::Vault,
+            meta_for(&"n".repeat(900), 64),
+            64,
+            0,
+        ),
+        (
+            "cloak-padded",
+            To::Vault,
+            json!({"name": "padded.bin", "size": 1000, "padding": 24}),
+            1000,
+            24,
+        ),
+        (
+            "cloak-unknown-metadata-field",
+            To::Vault,
+            json!({"name": "x", "size": 1, "future": [1, 2]}),
+            1,
+            0,
+        ),
     ];
     for (name, to, meta, size, padding) in named {
         let body = content(size, 6);
@@ -369,7 +507,14 @@ fn cloak_vectors(out: &mut Out) {
     let size = 2 * CHUNK + 500 - 256;
     let meta = meta_for("base.bin", size);
     let body = content(size, 7);
-    let f = cloak_file("cloak-failure-base", &vault, To::Both, &metadata_region(&meta), &body, 0);
+    let f = cloak_file(
+        "cloak-failure-base",
+        &vault,
+        To::Both,
+        &metadata_region(&meta),
+        &body,
+        0,
+    );
     let ct = &f.bytes;
     let (h, v, x) = (f.header_len, f.stanza_offsets[0], f.stanza_offsets[1]);
     let sealed = CHUNK + 16;
@@ -384,8 +529,22 @@ fn cloak_vectors(out: &mut Out) {
     unknown_type[v] = 0x7f;
     let mut bad_len = ct.clone();
     bad_len[v + 2] = 81;
-    let x_only = cloak_file("cloak-x25519-only", &vault, To::X25519, &metadata_region(&meta), &body, 0);
-    let v_only = cloak_file("cloak-vault-only", &vault, To::Vault, &metadata_region(&meta), &body, 0);
+    let x_only = cloak_file(
+        "cloak-x25519-only",
+        &vault,
+        To::X25519,
+        &metadata_region(&meta),
+        &body,
+        0,
+    );
+    let v_only = cloak_file(
+        "cloak-vault-only",
+        &vault,
+        To::Vault,
+        &metadata_region(&meta),
+        &body,
+        0,
+    );
     let vo = v_only.stanza_offsets[0];
     let mut v_unknown_type = v_only.bytes.clone();
     v_unknown_type[vo] = 0x7f;
@@ -393,40 +552,185 @@ fn cloak_vectors(out: &mut Out) {
         ("flipped-magic", flip(ct, 1), "not_cloak", &vault),
         ("unsupported-version", v2, "unsupported_version", &vault),
         ("zero-stanzas", zero_count, "malformed_header", &vault),
-        ("stanza-type-changed", unknown_type, "header_tampered", &vault),
-        ("vault-only-stanza-type-changed", v_unknown_type, "wrong_key", &vault),
-        ("vault-only-flipped-key-id", flip(&v_only.bytes, vo + 3 + 2), "wrong_key", &vault),
+        (
+            "stanza-type-changed",
+            unknown_type,
+            "header_tampered",
+            &vault,
+        ),
+        (
+            "vault-only-stanza-type-changed",
+            v_unknown_type,
+            "wrong_key",
+            &vault,
+        ),
+        (
+            "vault-only-flipped-key-id",
+            flip(&v_only.bytes, vo + 3 + 2),
+            "wrong_key",
+            &vault,
+        ),
         ("stanza-length-changed", bad_len, "malformed_header", &vault),
-        ("flipped-key-id", flip(ct, v + 3 + 2), "header_tampered", &vault),
-        ("flipped-vault-salt", flip(ct, v + 3 + 16 + 1), "header_tampered", &vault),
-        ("flipped-wrapped-key", flip(ct, v + 3 + 32 + 7), "header_tampered", &vault),
-        ("flipped-wrap-tag", flip(ct, v + 3 + 79), "header_tampered", &vault),
-        ("flipped-x25519-enc", flip(&x_only.bytes, x_only.stanza_offsets[0] + 3 + 4), "wrong_key", &vault),
-        ("flipped-x25519-wrapped", flip(&x_only.bytes, x_only.stanza_offsets[0] + 3 + 40), "wrong_key", &vault),
-        ("flipped-x25519-stanza-in-both", flip(ct, x + 3 + 4), "header_tampered", &vault),
-        ("flipped-payload-salt", flip(ct, h + 2), "header_tampered", &vault),
-        ("flipped-commitment", flip(ct, h + 24 + 9), "header_tampered", &vault),
-        ("flipped-metadata-chunk", flip(ct, p + 10), "payload_tampered", &vault),
-        ("flipped-chunk-1", flip(ct, p + sealed + 10), "payload_tampered", &vault),
-        ("flipped-final-chunk", flip(ct, ct.len() - 17), "payload_tampered", &vault),
+        (
+            "flipped-key-id",
+            flip(ct, v + 3 + 2),
+            "header_tampered",
+            &vault,
+        ),
+        (
+            "flipped-vault-salt",
+            flip(ct, v + 3 + 16 + 1),
+            "header_tampered",
+            &vault,
+        ),
+        (
+            "flipped-wrapped-key",
+            flip(ct, v + 3 + 32 + 7),
+            "header_tampered",
+            &vault,
+        ),
+        (
+            "flipped-wrap-tag",
+            flip(ct, v + 3 + 79),
+            "header_tampered",
+            &vault,
+        ),
+        (
+            "flipped-x25519-enc",
+            flip(&x_only.bytes, x_only.stanza_offsets[0] + 3 + 4),
+            "wrong_key",
+            &vault,
+        ),
+        (
+            "flipped-x25519-wrapped",
+            flip(&x_only.bytes, x_only.stanza_offsets[0] + 3 + 40),
+            "wrong_key",
+            &vault,
+        ),
+        (
+            "flipped-x25519-stanza-in-both",
+            flip(ct, x + 3 + 4),
+            "header_tampered",
+            &vault,
+        ),
+        (
+            "flipped-payload-salt",
+            flip(ct, h + 2),
+            "header_tampered",
+            &vault,
+        ),
+        (
+            "flipped-commitment",
+            flip(ct, h + 24 + 9),
+            "header_tampered",
+            &vault,
+        ),
+        (
+            "flipped-metadata-chunk",
+            flip(ct, p + 10),
+            "payload_tampered",
+            &vault,
+        ),
+        (
+            "flipped-chunk-1",
+            flip(ct, p + sealed + 10),
+            "payload_tampered",
+            &vault,
+        ),
+        (
+            "flipped-final-chunk",
+            flip(ct, ct.len() - 17),
+            "payload_tampered",
+            &vault,
+        ),
         ("truncated-in-magic", ct[..5].to_vec(), "truncated", &vault),
-        ("truncated-in-header", ct[..h - 10].to_vec(), "truncated", &vault),
-        ("truncated-in-prefix", ct[..h + 30].to_vec(), "truncated", &vault),
+        (
+            "truncated-in-header",
+            ct[..h - 10].to_vec(),
+            "truncated",
+            &vault,
+        ),
+        (
+            "truncated-in-prefix",
+            ct[..h + 30].to_vec(),
+            "truncated",
+            &vault,
+        ),
         ("truncated-no-chunks", ct[..p].to_vec(), "truncated", &vault),
-        ("truncated-inside-chunk-0", ct[..p + 5000].to_vec(), "truncated_or_tampered", &vault),
-        ("truncated-after-chunk-0", ct[..p + sealed].to_vec(), "truncated", &vault),
-        ("truncated-after-chunk-1", ct[..p + 2 * sealed].to_vec(), "truncated", &vault),
-        ("truncated-inside-final-chunk", ct[..ct.len() - 1].to_vec(), "truncated", &vault),
-        ("truncated-just-after-boundary", ct[..p + 2 * sealed + 1].to_vec(), "truncated", &vault),
-        ("dropped-chunk-1", join(&[chunk(0), chunk(2)]), "truncated", &vault),
-        ("reordered-chunks", join(&[chunk(1), chunk(0), chunk(2)]), "payload_tampered", &vault),
-        ("duplicated-chunk-1", join(&[chunk(0), chunk(1), chunk(1), chunk(2)]), "trailing_data", &vault),
-        ("flipped-chunk-1-and-trailing", [flip(ct, p + sealed + 10), vec![0]].concat(), "payload_tampered", &vault),
-        ("trailing-byte", [ct.clone(), vec![0]].concat(), "trailing_data", &vault),
-        ("trailing-chunk", [ct.clone(), chunk(0)].concat(), "trailing_data", &vault),
+        (
+            "truncated-inside-chunk-0",
+            ct[..p + 5000].to_vec(),
+            "truncated_or_tampered",
+            &vault,
+        ),
+        (
+            "truncated-after-chunk-0",
+            ct[..p + sealed].to_vec(),
+            "truncated",
+            &vault,
+        ),
+        (
+            "truncated-after-chunk-1",
+            ct[..p + 2 * sealed].to_vec(),
+            "truncated",
+            &vault,
+        ),
+        (
+            "truncated-inside-final-chunk",
+            ct[..ct.len() - 1].to_vec(),
+            "truncated",
+            &vault,
+        ),
+        (
+            "truncated-just-after-boundary",
+            ct[..p + 2 * sealed + 1].to_vec(),
+            "truncated",
+            &vault,
+        ),
+        (
+            "dropped-chunk-1",
+            join(&[chunk(0), chunk(2)]),
+            "truncated",
+            &vault,
+        ),
+        (
+            "reordered-chunks",
+            join(&[chunk(1), chunk(0), chunk(2)]),
+            "payload_tampered",
+            &vault,
+        ),
+        (
+            "duplicated-chunk-1",
+            join(&[chunk(0), chunk(1), chunk(1), chunk(2)]),
+            "trailing_data",
+            &vault,
+        ),
+        (
+            "flipped-chunk-1-and-trailing",
+            [flip(ct, p + sealed + 10), vec![0]].concat(),
+            "payload_tampered",
+            &vault,
+        ),
+        (
+            "trailing-byte",
+            [ct.clone(), vec![0]].concat(),
+            "trailing_data",
+            &vault,
+        ),
+        (
+            "trailing-chunk",
+            [ct.clone(), chunk(0)].concat(),
+            "trailing_data",
+            &vault,
+        ),
         ("wrong-key", ct.clone(), "wrong_key", &other),
         ("empty-input", Vec::new(), "not_cloak", &vault),
-        ("not-a-cloak-file", b"%PDF-1.7 this is not a cloak file".to_vec(), "not_cloak", &vault),
+        (
+            "not-a-cloak-file",
+            b"%PDF-1.7 this is not a cloak file".to_vec(),
+            "not_cloak",
+            &vault,
+        ),
     ];
     for (suffix, bad, err, key) in cases {
         let name = format!("cloak-{suffix}");
@@ -437,13 +741,48 @@ fn cloak_vectors(out: &mut Out) {
 
     // Authentic files whose metadata break the rules.
     let bad_meta: Vec<(&str, Vec<u8>, Vec<u8>, &str)> = vec![
-        ("metadata-nonzero-padding", metadata_region_raw(br#"{"name":"a"}"#.to_vec(), 7), b"abc".to_vec(), "bad_metadata"),
-        ("metadata-not-json", metadata_region_raw(b"{not json".to_vec(), 0), b"abc".to_vec(), "bad_metadata"),
-        ("metadata-padding-without-size", metadata_region_raw(br#"{"padding":3}"#.to_vec(), 0), vec![0; 3], "bad_metadata"),
-        ("metadata-size-larger-than-content", metadata_region(&json!({"size": 100})), vec![1; 50], "truncated"),
-        ("metadata-size-smaller-than-content", metadata_region(&json!({"size": 10})), vec![1; 50], "trailing_data"),
-        ("metadata-nonzero-size-padding", metadata_region(&json!({"size": 2, "padding": 2})), vec![1, 1, 0, 9], "bad_metadata"),
-        ("metadata-region-incomplete", metadata_region(&json!({"name": "a"}))[..100].to_vec(), Vec::new(), "bad_metadata"),
+        (
+            "metadata-nonzero-padding",
+            metadata_region_raw(br#"{"name":"a"}"#.to_vec(), 7),
+            b"abc".to_vec(),
+            "bad_metadata",
+        ),
+        (
+            "metadata-not-json",
+            metadata_region_raw(b"{not json".to_vec(), 0),
+            b"abc".to_vec(),
+            "bad_metadata",
+        ),
+        (
+            "metadata-padding-without-size",
+            metadata_region_raw(br#"{"padding":3}"#.to_vec(), 0),
+            vec![0; 3],
+            "bad_metadata",
+        ),
+        (
+            "metadata-size-larger-than-content",
+            metadata_region(&json!({"size": 100})),
+            vec![1; 50],
+            "truncated",
+        ),
+        (
+            "metadata-size-smaller-than-content",
+            metadata_region(&json!({"size": 10})),
+            vec![1; 50],
+            "trailing_data",
+        ),
+        (
+            "metadata-nonzero-size-padding",
+            metadata_region(&json!({"size": 2, "padding": 2})),
+            vec![1, 1, 0, 9],
+            "bad_metadata",
+        ),
+        (
+            "metadata-region-incomplete",
+            metadata_region(&json!({"name": "a"}))[..100].to_vec(),
+            Vec::new(),
+            "bad_metadata",
+        ),
     ];
     for (suffix, region, body, err) in bad_meta {
         let name = format!("cloak-{suffix}");
@@ -455,7 +794,9 @@ fn cloak_vectors(out: &mut Out) {
 }
 
 fn main() {
-    let dir = std::env::args().nth(1).map_or_else(|| PathBuf::from("tests/vectors"), PathBuf::from);
+    let dir = std::env::args()
+        .nth(1)
+        .map_or_else(|| PathBuf::from("tests/vectors"), PathBuf::from);
     std::fs::create_dir_all(&dir).unwrap();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -463,7 +804,10 @@ fn main() {
             std::fs::remove_file(path).unwrap();
         }
     }
-    let mut out = Out { dir: dir.clone(), entries: Vec::new() };
+    let mut out = Out {
+        dir: dir.clone(),
+        entries: Vec::new(),
+    };
     cobblestone_vectors(&mut out);
     nonce_vectors(&mut out);
     cloak_vectors(&mut out);

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Cloak's one build entry point.
+#   ./build.sh          build the release CLI (target/release/cloak) and the WASM package
+#   ./build.sh test     install whatever is missing, then run every check and test
+#   ./build.sh bench    throughput benchmarks (not tests)
+#   ./build.sh fuzz [S] run each fuzz target for S seconds (default 60; needs nightly)
+#   ./build.sh vectors  regenerate tests/vectors (only when the format changes)
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+WASM_OUT=extension/crypto/wasm
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+
+# The wasm-bindgen CLI must match the crate version in Cargo.lock exactly.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+ensure_rust_tools() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "installing the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  local want; want=$(wasm_bindgen_version)
+  if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $want" ]]; then
+    log "installing wasm-bindgen-cli $want (a few minutes, once)"
+    # Not --locked: a locked dependency was once missing from the registry.
+    cargo install wasm-bindgen-cli --version "$want" --force
+  fi
+}
+
+ensure_test_tools() {
+  local missing=()
+  [[ -x /usr/lib/chromium/chromium ]] || missing+=(chromium)
+  [[ -x /usr/lib/firefox-esr/firefox-esr ]] || missing+=(firefox-esr)
+  if ((${#missing[@]})); then
+    log "installing ${missing[*]} from Debian"
+    local sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  if [[ ! -d node_modules/puppeteer-core || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    log "installing npm packages"
+    PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
+  fi
+  if ! python3 -c 'from cryptography.hazmat.primitives.hpke import Suite' 2>/dev/null; then
+    log "installing Python's cryptography package"
+    python3 -m pip install --quiet 'cryptography>=47'
+  fi
+}
+
+build_cli() {
+  log "building the release CLI"
+  cargo build --release -p cloak --features cli
+}
+
+build_wasm() {
+  log "building the WASM package"
+  cargo build --release -p cloak --features wasm --target wasm32-unknown-unknown
+  wasm-bindgen --target web --out-dir "$WASM_OUT" --out-name cloak \
+    target/wasm32-unknown-unknown/release/cloak.wasm
+}
+
+build() {
+  ensure_rust_tools
+  build_cli
+  build_wasm
+}
+
+run_tests() {
+  local started=$SECONDS
+  ensure_test_tools
+  build
+  log "rustfmt"
+  cargo fmt --all -- --check
+  log "clippy"
+  cargo clippy --workspace --all-targets --features cloak/cli,cloak/wasm -- -D warnings
+  cargo clippy -p cloak --features wasm --target wasm32-unknown-unknown -- -D warnings
+  log "eslint"
+  npx eslint .
+  log "Rust tests (unit, protocol, vectors, CLI)"
+  cargo test --workspace --features cloak/cli
+  log "vectors, independent Python implementation"
+  python3 tests/vectors/verify.py | tail -n 1
+  log "browser tests (headless Chromium and Firefox)"
+  node --test --test-concurrency=1 tests/
+  log "all checks passed in $((SECONDS - started)) s"
+}
+
+case "${1:-build}" in
+  build) build ;;
+  test) run_tests ;;
+  bench) ensure_rust_tools; build_cli; exec bash tests/bench/run.sh "${@:2}" ;;
+  fuzz) exec bash crate/fuzz/run.sh "${@:2}" ;;
+  vectors) cargo run -q -p cloak-vector-generator -- tests/vectors ;;
+  *) echo "usage: ./build.sh [build|test|bench|fuzz [SECONDS]|vectors]" >&2; exit 2 ;;
+esac
