@@ -8,7 +8,7 @@ status=0
 for target in $(cargo +nightly fuzz list); do
   mkdir -p "corpus/$target"
   log=$(mktemp)
-  if cargo +nightly fuzz run "$target" "corpus/$target" -- -max_total_time="$SECONDS_PER_TARGET" >"$log" 2>&1; then
+  if cargo +nightly fuzz run "$target" "corpus/$target" -- -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 >"$log" 2>&1; then
     result=ok
   else
     result=CRASH; status=1
