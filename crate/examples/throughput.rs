@@ -8,11 +8,18 @@ use std::time::Instant;
 use cloak::{Decryptor, EncryptOptions, Encryptor, Keyring, Metadata, VaultKey};
 
 fn main() {
-    let mib: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1024);
+    let mib: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1024);
     let total = (mib as u64) << 20;
     let block: Vec<u8> = (0..1 << 20).map(|i| (i % 251) as u8).collect();
     let key = VaultKey::generate().unwrap();
-    let meta = Metadata { name: Some("bench.bin".into()), size: Some(total), ..Metadata::default() };
+    let meta = Metadata {
+        name: Some("bench.bin".into()),
+        size: Some(total),
+        ..Metadata::default()
+    };
 
     // Encrypt, keeping a few sealed blocks to decrypt in a loop (bounded memory).
     let start = Instant::now();
@@ -31,8 +38,12 @@ fn main() {
 
     // Decrypt a real file of the same size, produced piecewise.
     let small = 64usize.min(mib);
-    let meta_small = Metadata { size: Some((small as u64) << 20), ..meta.clone() };
-    let (mut enc, mut file) = Encryptor::new(&[&key], &[], &meta_small, &EncryptOptions::default()).unwrap();
+    let meta_small = Metadata {
+        size: Some((small as u64) << 20),
+        ..meta.clone()
+    };
+    let (mut enc, mut file) =
+        Encryptor::new(&[&key], &[], &meta_small, &EncryptOptions::default()).unwrap();
     for _ in 0..small {
         enc.push(&block, &mut file).unwrap();
     }
@@ -51,6 +62,12 @@ fn main() {
     }
     let dec_secs = start.elapsed().as_secs_f64();
     let mb = total as f64 / 1e6;
-    println!("library encrypt: {:.0} MB/s ({mib} MiB, {sealed_len} bytes out)", mb / enc_secs);
-    println!("library decrypt: {:.0} MB/s ({mib} MiB in {rounds} files of {small} MiB)", mb / dec_secs);
+    println!(
+        "library encrypt: {:.0} MB/s ({mib} MiB, {sealed_len} bytes out)",
+        mb / enc_secs
+    );
+    println!(
+        "library decrypt: {:.0} MB/s ({mib} MiB in {rounds} files of {small} MiB)",
+        mb / dec_secs
+    );
 }
