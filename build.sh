@@ -63,10 +63,33 @@ build_wasm() {
     target/wasm32-unknown-unknown/release/cloak.wasm
 }
 
+# dist/chrome and dist/firefox: the manifest and extension/, plus the packages.
+stage_extension() {
+  log "staging the extension in dist/"
+  rm -rf dist
+  for target in chrome firefox; do
+    mkdir -p "dist/$target"
+    cp manifest.json "dist/$target/"
+    cp -r extension "dist/$target/"
+    find "dist/$target" -name '*.d.ts' -delete
+  done
+  python3 - <<'PY'
+import os, zipfile
+for target, name in (("chrome", "cloak-chrome.zip"), ("firefox", "cloak-firefox.xpi")):
+    root = os.path.join("dist", target)
+    with zipfile.ZipFile(os.path.join("dist", name), "w", zipfile.ZIP_DEFLATED) as z:
+        for folder, _, files in sorted(os.walk(root)):
+            for f in sorted(files):
+                path = os.path.join(folder, f)
+                z.write(path, os.path.relpath(path, root))
+PY
+}
+
 build() {
   ensure_rust_tools
   build_cli
   build_wasm
+  stage_extension
 }
 
 run_tests() {

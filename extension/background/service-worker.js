@@ -1,0 +1,80 @@
+// Background: the only context that registers content scripts, pairs crypto
+// frames with their content script, and holds lock state. Messages are dispatched
+// through a {type: handler} map after validation and a check of who sent them.
+import { ext } from '../shared/api.js';
+import { MSG, validate } from '../shared/messages.js';
+import { noteHooked, setSite, siteStatus, syncContentScripts } from './sites.background.js';
+import { grantBypass, takeBypass } from './bypass.background.js';
+import { checkAutoLock, isUnlocked, lock, openUnlockWindow, recordOp, touch } from './vault.background.js';
+import { claimPairing, issuePairing } from './pairing.background.js';
+
+const EXT_PROTOCOLS = new Set(['chrome-extension:', 'moz-extension:']);
+
+/** A sender that is one of our extension pages (popup, options, crypto frame). */
+function isExtensionPage(sender) {
+  if (sender.id !== ext.runtime.id || !sender.url) return false;
+  return EXT_PROTOCOLS.has(new URL(sender.url).protocol);
+}
+
+/** A sender that is our content script in a web page tab. */
+function isContentScript(sender) {
+  if (sender.id !== ext.runtime.id || !sender.tab || !sender.url) return false;
+  const { protocol } = new URL(sender.url);
+  return protocol === 'https:' || protocol === 'http:' || protocol === 'about:';
+}
+
+function isCryptoFrame(sender) {
+  return isExtensionPage(sender) && Boolean(sender.tab)
+    && new URL(sender.url).pathname === '/extension/crypto/frame.html';
+}
+
+const HANDLERS = {
+  [MSG.HELLO]: { allow: isContentScript, run: (_m, s) => noteHooked(s) },
+  [MSG.PAIR_FRAME]: { allow: isContentScript, run: (_m, s) => issuePairing(s) },
+  [MSG.TAKE_BYPASS]: { allow: isContentScript, run: (_m, s) => takeBypass(s) },
+  [MSG.CLAIM_PAIRING]: { allow: isCryptoFrame, run: (m, s) => claimPairing(m.token, s) },
+  [MSG.REQUEST_UNLOCK]: { allow: isCryptoFrame, run: () => openUnlockWindow() },
+  [MSG.RECORD_OP]: { allow: isCryptoFrame, run: (m, s) => recordOp(m, s) },
+  [MSG.TAB_STATUS]: { allow: isExtensionPage, run: (m) => siteStatus(m.tabId) },
+  [MSG.SET_SITE]: { allow: isExtensionPage, run: (m) => setSite(m.origin, m.enabled) },
+  [MSG.LOCK]: { allow: isExtensionPage, run: () => lock() },
+  [MSG.UNLOCKED]: { allow: isExtensionPage, run: () => touch() },
+  [MSG.GRANT_BYPASS]: { allow: isExtensionPage, run: (m) => grantBypass(m.tabId) },
+};
+
+ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (!validate(msg)) return false;
+  const handler = HANDLERS[msg.type];
+  if (!handler.allow(sender)) {
+    console.warn('Cloak: refused', msg.type, 'from', sender.url);
+    return false;
+  }
+  Promise.resolve()
+    .then(() => handler.run(msg, sender))
+    .then((result) => sendResponse({ ok: true, result }), (e) => sendResponse({ ok: false, error: String(e?.message || e) }));
+  return true;
+});
+
+ext.runtime.onInstalled.addListener(async ({ reason }) => {
+  await syncContentScripts();
+  if (reason === 'install') {
+    await ext.tabs.create({ url: ext.runtime.getURL('extension/ui/onboarding.html') });
+  }
+});
+
+ext.runtime.onStartup.addListener(() => syncContentScripts());
+
+ext.alarms.create('cloak-auto-lock', { periodInMinutes: 1 });
+ext.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === 'cloak-auto-lock') checkAutoLock();
+});
+
+// Keep the toolbar badge honest about the lock state.
+async function updateBadge() {
+  const unlocked = await isUnlocked();
+  await ext.action.setBadgeText({ text: unlocked ? '' : '🔒' });
+}
+ext.storage.onChanged.addListener((_changes, area) => {
+  if (area === 'session') updateBadge();
+});
+updateBadge();

@@ -1,0 +1,56 @@
+// Lock state. The unlocked vault keys live only in storage.session (trusted
+// contexts only); locking clears them. Recent operations are kept there too.
+import { ext } from '../shared/api.js';
+
+export const DEFAULT_AUTO_LOCK_MINUTES = 15;
+
+export async function isUnlocked() {
+  const { vault } = await ext.storage.session.get('vault');
+  return Boolean(vault?.keys?.length);
+}
+
+export async function lock() {
+  await ext.storage.session.remove(['vault', 'lastActivity']);
+}
+
+export async function touch() {
+  await ext.storage.session.set({ lastActivity: Date.now() });
+}
+
+export async function checkAutoLock() {
+  const { settings } = await ext.storage.local.get('settings');
+  const minutes = settings?.autoLockMinutes ?? DEFAULT_AUTO_LOCK_MINUTES;
+  const { lastActivity } = await ext.storage.session.get('lastActivity');
+  if (minutes > 0 && lastActivity && Date.now() - lastActivity > minutes * 60_000) await lock();
+}
+
+let unlockWindowId = null;
+
+/** Opens (or focuses) the unlock window: never anything drawn over the page. */
+export async function openUnlockWindow() {
+  if (unlockWindowId !== null) {
+    try {
+      await ext.windows.update(unlockWindowId, { focused: true });
+      return;
+    } catch {
+      unlockWindowId = null;
+    }
+  }
+  const win = await ext.windows.create({
+    url: ext.runtime.getURL('extension/ui/unlock.html'), type: 'popup', width: 420, height: 360,
+  });
+  unlockWindowId = win.id;
+  ext.windows.onRemoved.addListener(function gone(id) {
+    if (id === unlockWindowId) {
+      unlockWindowId = null;
+      ext.windows.onRemoved.removeListener(gone);
+    }
+  });
+}
+
+/** Remembers the last few operations for the popup (names in session storage only). */
+export async function recordOp(msg, sender) {
+  const { recent = [] } = await ext.storage.session.get('recent');
+  recent.unshift({ name: msg.name, status: msg.status, size: msg.size, tabId: sender.tab.id, at: Date.now() });
+  await ext.storage.session.set({ recent: recent.slice(0, 20) });
+}

@@ -1,0 +1,95 @@
+import { ext } from '../shared/api.js';
+import { changePassphrase, describeKeys, keyFileJson, strength } from './vault-ops.js';
+import { parseOrigin, protectSites, unprotectSite } from './sites-ui.js';
+
+const $ = (id) => document.getElementById(id);
+
+async function renderSites() {
+  const { sites = [] } = await ext.storage.local.get('sites');
+  $('sites').replaceChildren(...sites.map((origin) => {
+    const li = document.createElement('li');
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.textContent = 'Remove';
+    remove.setAttribute('aria-label', `Stop protecting ${origin}`);
+    remove.addEventListener('click', async () => {
+      await unprotectSite(origin);
+      await renderSites();
+    });
+    li.append(`${origin} `, remove);
+    return li;
+  }));
+  if (!sites.length) $('sites').textContent = 'No site yet.';
+}
+
+$('add').addEventListener('click', async () => {
+  $('sites-error').textContent = '';
+  const origin = parseOrigin($('add-site').value);
+  if (!origin) return void ($('sites-error').textContent = 'That is not a web address (https://…).');
+  try {
+    await protectSites([origin]);
+    $('add-site').value = '';
+    await renderSites();
+  } catch (err) {
+    $('sites-error').textContent = err.message;
+  }
+});
+
+async function renderSettings() {
+  const { settings = {} } = await ext.storage.local.get('settings');
+  $('hide-names').checked = Boolean(settings.hideNames);
+  $('pad').checked = Boolean(settings.pad);
+  $('auto-lock').value = settings.autoLockMinutes ?? 15;
+}
+
+async function saveSettings() {
+  const minutes = Math.max(0, Math.min(1440, Math.round(Number($('auto-lock').value) || 0)));
+  await ext.storage.local.set({ settings: { hideNames: $('hide-names').checked, pad: $('pad').checked, autoLockMinutes: minutes } });
+  $('saved').textContent = 'Saved.';
+  setTimeout(() => ($('saved').textContent = ''), 1500);
+}
+for (const id of ['hide-names', 'pad', 'auto-lock']) $(id).addEventListener('change', saveSettings);
+
+async function renderKeys() {
+  const keys = await describeKeys();
+  $('keys').replaceChildren(...keys.map((k, i) => {
+    const p = document.createElement('p');
+    p.innerText = `${i === 0 ? 'Default key' : 'Key'} ${k.keyId.slice(0, 8).toUpperCase()}\nShare this recipient so others can encrypt to you:\n${k.recipient}`;
+    return p;
+  }));
+}
+
+$('export').addEventListener('click', async () => {
+  const json = await keyFileJson();
+  const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = 'cloak.key';
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+});
+
+$('passwd').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const status = $('passwd-status');
+  status.className = '';
+  const next = $('new-pass').value;
+  if (!strength(next).ok) {
+    status.className = 'error';
+    status.textContent = strength(next).text;
+    return;
+  }
+  try {
+    await changePassphrase($('old-pass').value, next);
+    status.className = 'ok';
+    status.textContent = 'Passphrase changed.';
+    e.target.reset();
+  } catch (err) {
+    status.className = 'error';
+    status.textContent = err.code === 'wrong_passphrase' ? 'The current passphrase is wrong.' : err.message;
+  }
+});
+
+renderSites();
+renderSettings();
+renderKeys();

@@ -1,0 +1,79 @@
+import { ext } from '../shared/api.js';
+import { MSG, send } from '../shared/messages.js';
+import { hasKeyFile, isUnlocked, lock, unlock } from './vault-ops.js';
+import { protectSites, unprotectSite } from './sites-ui.js';
+
+const $ = (id) => document.getElementById(id);
+let tab = null;
+let status = null;
+
+async function render() {
+  if (!(await hasKeyFile())) {
+    $('setup').hidden = false;
+    return;
+  }
+  $('main').hidden = false;
+  [tab] = await ext.tabs.query({ active: true, currentWindow: true });
+  const reply = tab ? await send(ext, MSG.TAB_STATUS, { tabId: tab.id }) : null;
+  status = reply?.ok ? reply.result : { origin: null, protected: false };
+  if (!status.origin || !/^https?:/.test(status.origin)) {
+    $('site-status').textContent = 'Cloak works on web sites.';
+    $('toggle-site').hidden = true;
+    $('bypass').disabled = true;
+  } else {
+    $('site-status').textContent = status.protected
+      ? `Uploads to ${status.origin} are encrypted.`
+      : `${status.origin} is not protected.`;
+    $('toggle-site').textContent = status.protected ? 'Stop protecting this site' : 'Protect this site';
+    $('reload').hidden = !status.reloadRequired;
+    $('bypass').disabled = !status.protected;
+  }
+  const unlocked = await isUnlocked();
+  $('locked').hidden = unlocked;
+  $('unlocked').hidden = !unlocked;
+  const { recent = [] } = await ext.storage.session.get('recent');
+  $('recent').replaceChildren(...recent.slice(0, 5).map((r) => {
+    const li = document.createElement('li');
+    li.textContent = `${r.status}: ${r.name}`;
+    return li;
+  }));
+  if (!recent.length) $('recent').textContent = 'Nothing yet in this session.';
+}
+
+$('open-setup').addEventListener('click', () => ext.tabs.create({ url: ext.runtime.getURL('extension/ui/onboarding.html') }));
+$('options').addEventListener('click', (e) => {
+  e.preventDefault();
+  ext.runtime.openOptionsPage();
+});
+$('toggle-site').addEventListener('click', async () => {
+  try {
+    if (status.protected) await unprotectSite(status.origin);
+    else await protectSites([status.origin]);
+    await render();
+  } catch (err) {
+    $('error').textContent = err.message;
+  }
+});
+$('do-reload').addEventListener('click', () => ext.tabs.reload(tab.id).then(() => window.close()));
+$('unlock-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    await unlock($('pass').value);
+    $('pass').value = '';
+    await render();
+  } catch (err) {
+    $('unlock-error').textContent = err.code === 'wrong_passphrase' ? 'Wrong passphrase.' : err.message;
+  }
+});
+$('lock').addEventListener('click', async () => {
+  await lock();
+  await render();
+});
+$('bypass').addEventListener('click', async () => {
+  const reply = await send(ext, MSG.GRANT_BYPASS, { tabId: tab.id });
+  $('bypass-status').textContent = reply?.ok
+    ? `The next single file you upload on ${reply.result.origin} in this tab, within one minute, is sent unencrypted.`
+    : 'Could not allow it.';
+});
+
+render().catch((err) => ($('error').textContent = err.message));

@@ -1,0 +1,103 @@
+// Key operations for extension pages (onboarding, unlock, options). The WASM
+// crate does the cryptography; the key file lives in storage.local, unlocked
+// keys in storage.session (trusted extension contexts only).
+import init, * as cloak from '../crypto/wasm/cloak.js';
+import { ext } from '../shared/api.js';
+import { MSG, send } from '../shared/messages.js';
+
+const ready = init();
+
+const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+export async function hasKeyFile() {
+  return Boolean((await ext.storage.local.get('keyfile')).keyfile);
+}
+
+export async function isUnlocked() {
+  return Boolean((await ext.storage.session.get('vault')).vault?.keys?.length);
+}
+
+async function storeUnlocked(keys) {
+  const hex = keys.map((k) => toHex(k.toBytes()));
+  keys.forEach((k) => k.free());
+  await ext.storage.session.set({ vault: { keys: hex }, lastActivity: Date.now() });
+  await send(ext, MSG.UNLOCKED);
+}
+
+/** Creates a new vault key; returns {recovery, recipient, keyId}. Leaves Cloak unlocked. */
+export async function createVault(passphrase) {
+  await ready;
+  const key = cloak.VaultKey.generate();
+  const info = { recovery: key.recoveryKey(), recipient: key.recipient(), keyId: key.keyId() };
+  const keyfile = cloak.createKeyFile([key.clone()], passphrase, undefined);
+  await ext.storage.local.set({ keyfile });
+  await storeUnlocked([key]);
+  return info;
+}
+
+/** Unlocks with the passphrase; throws an Error with code 'wrong_passphrase'. */
+export async function unlock(passphrase) {
+  await ready;
+  const { keyfile } = await ext.storage.local.get('keyfile');
+  if (!keyfile) throw Object.assign(new Error('No key yet: set Cloak up first.'), { code: 'no_key' });
+  await storeUnlocked(cloak.unlockKeyFile(keyfile, passphrase));
+}
+
+/** Imports a key file (from another device or `cloak key new`). Adds, never replaces. */
+export async function importKeyFile(json, filePassphrase, passphrase) {
+  await ready;
+  const incoming = cloak.unlockKeyFile(json, filePassphrase);
+  const { keyfile } = await ext.storage.local.get('keyfile');
+  const next = keyfile
+    ? cloak.importIntoKeyFile(keyfile, passphrase, incoming.map((k) => k.clone()))
+    : cloak.createKeyFile(incoming.map((k) => k.clone()), passphrase, undefined);
+  await ext.storage.local.set({ keyfile: next });
+  await storeUnlocked(cloak.unlockKeyFile(next, passphrase));
+  incoming.forEach((k) => k.free());
+}
+
+/** Imports a recovery key, protected by `passphrase`. */
+export async function importRecoveryKey(text, passphrase) {
+  await ready;
+  const key = cloak.VaultKey.fromRecoveryKey(text);
+  const { keyfile } = await ext.storage.local.get('keyfile');
+  const next = keyfile
+    ? cloak.importIntoKeyFile(keyfile, passphrase, [key.clone()])
+    : cloak.createKeyFile([key.clone()], passphrase, undefined);
+  await ext.storage.local.set({ keyfile: next });
+  await storeUnlocked(cloak.unlockKeyFile(next, passphrase));
+  key.free();
+}
+
+export async function changePassphrase(oldPass, newPass) {
+  await ready;
+  const { keyfile } = await ext.storage.local.get('keyfile');
+  await ext.storage.local.set({ keyfile: cloak.changeKeyFilePassphrase(keyfile, oldPass, newPass) });
+}
+
+export async function describeKeys() {
+  await ready;
+  const { keyfile } = await ext.storage.local.get('keyfile');
+  return keyfile ? cloak.describeKeyFile(keyfile) : [];
+}
+
+export async function keyFileJson() {
+  return (await ext.storage.local.get('keyfile')).keyfile;
+}
+
+export async function lock() {
+  await send(ext, MSG.LOCK);
+}
+
+/** A rough strength estimate (bits) with advice, for feedback only. */
+export function strength(passphrase) {
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/].filter((r) => r.test(passphrase)).length;
+  const pool = [0, 26, 52, 62, 94][classes];
+  const bits = Math.round(passphrase.length * Math.log2(pool || 1));
+  const words = passphrase.trim().split(/\s+/).length;
+  const score = Math.max(bits, words >= 4 ? 44 + (words - 4) * 11 : 0);
+  if (passphrase.length < 8) return { score, ok: false, text: 'Too short: use at least 8 characters.' };
+  if (score < 45) return { score, ok: true, text: 'Weak: add words or characters.' };
+  if (score < 70) return { score, ok: true, text: 'Fair.' };
+  return { score, ok: true, text: 'Strong.' };
+}

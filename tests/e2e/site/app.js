@@ -1,0 +1,79 @@
+// A storage site's upload code, one technique per ?mode=. It records what it
+// observed so tests can check the page only ever saw encrypted Files.
+const mode = new URLSearchParams(location.search).get('mode') || 'fetch';
+window.seen = [];
+window.uploaded = 0;
+window.failed = [];
+
+function note(event, files) {
+  window.seen.push({
+    event: event.type, trusted: event.isTrusted,
+    files: Array.from(files || [], (f) => ({ name: f.name, size: f.size, type: f.type, lastModified: f.lastModified, path: f.webkitRelativePath })),
+  });
+}
+
+async function sendFile(file) {
+  const path = file.webkitRelativePath || file.name;
+  if (mode === 'fetch' || mode === 'drop' || mode === 'paste') {
+    const fd = new FormData();
+    fd.append('upload', file, file.name);
+    const r = await fetch('/upload/multipart', { method: 'POST', body: fd });
+    if (!r.ok) throw new Error(`upload ${r.status}`);
+  } else if (mode === 'xhr') {
+    await new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      const fd = new FormData();
+      fd.append('upload', file);
+      xhr.upload.onprogress = (e) => window.seen.push({ event: 'progress', loaded: e.loaded, total: e.total });
+      xhr.onload = () => (xhr.status === 200 ? resolve() : reject(new Error(`xhr ${xhr.status}`)));
+      xhr.onerror = () => reject(new Error('xhr failed'));
+      xhr.open('POST', '/upload/multipart');
+      xhr.send(fd);
+    });
+  } else if (mode === 'put' || mode === 'folder') {
+    const r = await fetch(`/upload/raw/${encodeURIComponent(path)}`, { method: 'PUT', body: file, headers: { 'content-type': file.type || 'application/octet-stream' } });
+    if (!r.ok) throw new Error(`put ${r.status}`);
+  } else if (mode === 'chunked') {
+    // Announce the total size first, then send slices, resumable-upload style.
+    const a = await fetch('/upload/chunked', { method: 'POST', body: JSON.stringify({ name: file.name, size: file.size }) });
+    const { id } = await a.json();
+    const step = 64 * 1024;
+    for (let at = 0; at < file.size || at === 0; at += step) {
+      const r = await fetch(`/upload/chunked/${id}?offset=${at}`, { method: 'PUT', body: file.slice(at, at + step) });
+      if (!r.ok) throw new Error(`chunk ${r.status}`);
+      if (file.size === 0) break;
+    }
+  }
+}
+
+async function upload(files) {
+  for (const f of files) {
+    try {
+      await sendFile(f);
+      window.uploaded++;
+    } catch (err) {
+      window.failed.push(String(err));
+    }
+  }
+}
+
+for (const id of ['picker', 'folder', 'form-file']) {
+  const input = document.getElementById(id);
+  input.addEventListener('input', (e) => note(e, input.files));
+  input.addEventListener('change', (e) => {
+    note(e, input.files);
+    if (id !== 'form-file') upload(Array.from(input.files));
+  });
+}
+const drop = document.getElementById('drop');
+drop.addEventListener('dragover', (e) => e.preventDefault());
+drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  note(e, e.dataTransfer.files);
+  upload(Array.from(e.dataTransfer.files));
+});
+document.addEventListener('paste', (e) => {
+  const files = Array.from(e.clipboardData?.files || []);
+  note(e, files);
+  if (files.length) upload(files);
+});

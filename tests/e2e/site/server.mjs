@@ -1,0 +1,140 @@
+// The test storage site: a real Node server on 127.0.0.1 accepting uploads the
+// ways real sites do (multipart form, fetch FormData, XHR, raw PUT, chunked
+// resumable PUTs), storing what it receives, and scanning every request's URL,
+// headers (base64 too) and body for plaintext markers.
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Busboy from 'busboy';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PAGES = { '/': 'app.html', '/app.html': 'app.html', '/app.js': 'app.js' };
+
+export class StorageSite {
+  constructor() {
+    this.markers = [];
+    this.stored = new Map(); // name -> Buffer
+    this.hits = [];
+    this.chunked = new Map(); // upload id -> {name, size, parts}
+    this.requests = 0;
+  }
+
+  /** Strings that must never reach the server; base64 forms are checked too. */
+  watch(markers) {
+    this.markers = markers.flatMap((m) => [m, Buffer.from(m).toString('base64').replace(/=+$/, '')]);
+  }
+
+  reset() {
+    this.stored.clear();
+    this.hits = [];
+    this.chunked.clear();
+  }
+
+  scan(where, data) {
+    const buf = Buffer.isBuffer(data) ? data : Buffer.from(String(data));
+    for (const m of this.markers) {
+      if (buf.includes(m) || buf.includes(Buffer.from(m.toLowerCase()))) this.hits.push({ where, marker: m });
+    }
+  }
+
+  async start() {
+    this.server = createServer((req, res) => this.handle(req, res).catch((err) => {
+      res.writeHead(500).end(String(err));
+    }));
+    await new Promise((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${this.server.address().port}`;
+    return this;
+  }
+
+  stop() {
+    this.server.closeAllConnections?.();
+    return new Promise((resolve) => this.server.close(resolve));
+  }
+
+  async body(req) {
+    const parts = [];
+    for await (const chunk of req) parts.push(chunk);
+    return Buffer.concat(parts);
+  }
+
+  async handle(req, res) {
+    this.requests++;
+    const url = new URL(req.url, this.url);
+    this.scan(`url ${req.method} ${url.pathname}`, decodeURIComponent(req.url));
+    for (const [k, v] of Object.entries(req.headers)) {
+      this.scan(`header ${k}`, v);
+      // tus-style metadata carries base64 values
+      for (const piece of String(v).split(/[ ,]+/)) {
+        if (/^[A-Za-z0-9+/=]{8,}$/.test(piece)) this.scan(`header ${k} (base64)`, Buffer.from(piece, 'base64'));
+      }
+    }
+    if (req.method === 'GET' && PAGES[url.pathname]) {
+      const type = url.pathname.endsWith('.js') ? 'text/javascript' : 'text/html; charset=utf-8';
+      res.writeHead(200, { 'content-type': type }).end(await readFile(join(HERE, PAGES[url.pathname])));
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/upload/multipart') {
+      const names = await this.multipart(req);
+      res.writeHead(url.searchParams.has('redirect') ? 303 : 200, {
+        'content-type': 'application/json', location: '/app.html?done=1',
+      }).end(JSON.stringify({ stored: names }));
+      return;
+    }
+    if (req.method === 'PUT' && url.pathname.startsWith('/upload/raw/')) {
+      const name = decodeURIComponent(url.pathname.slice('/upload/raw/'.length));
+      const body = await this.body(req);
+      this.scan('body raw', body);
+      this.stored.set(name, body);
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ stored: [name] }));
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/upload/chunked') {
+      // Announce: {name, size} -> id
+      const meta = JSON.parse((await this.body(req)).toString() || '{}');
+      this.scan('body announce', JSON.stringify(meta));
+      const id = `u${this.chunked.size + 1}`;
+      this.chunked.set(id, { name: String(meta.name), size: Number(meta.size), parts: [], received: 0 });
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
+      return;
+    }
+    if (req.method === 'PUT' && url.pathname.startsWith('/upload/chunked/')) {
+      const up = this.chunked.get(url.pathname.split('/')[3]);
+      const offset = Number(url.searchParams.get('offset'));
+      const body = await this.body(req);
+      this.scan('body chunk', body);
+      if (!up || offset !== up.received) {
+        res.writeHead(409).end();
+        return;
+      }
+      up.parts.push(body);
+      up.received += body.length;
+      if (up.received === up.size) this.stored.set(up.name, Buffer.concat(up.parts));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ received: up.received }));
+      return;
+    }
+    res.writeHead(404).end();
+  }
+
+  multipart(req) {
+    return new Promise((resolve, reject) => {
+      const names = [];
+      const bb = Busboy({ headers: req.headers, limits: { fileSize: Infinity } });
+      bb.on('file', (_field, stream, info) => {
+        const parts = [];
+        stream.on('data', (d) => parts.push(d));
+        stream.on('end', () => {
+          const data = Buffer.concat(parts);
+          this.scan('body multipart file', data);
+          this.scan('multipart filename', info.filename);
+          this.stored.set(info.filename, data);
+          names.push(info.filename);
+        });
+      });
+      bb.on('field', (name, value) => this.scan(`multipart field ${name}`, value));
+      bb.on('close', () => resolve(names));
+      bb.on('error', reject);
+      req.pipe(bb);
+    });
+  }
+}
