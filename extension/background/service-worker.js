@@ -5,7 +5,7 @@ import { ext } from '../shared/api.js';
 import { MSG, validate } from '../shared/messages.js';
 import { noteHooked, setSite, siteStatus, syncContentScripts } from './sites.background.js';
 import { grantBypass, takeBypass } from './bypass.background.js';
-import { checkAutoLock, isUnlocked, lock, openUnlockWindow, recordOp, touch } from './vault.background.js';
+import { checkAutoLock, isUnlocked, lock, openUnlockWindow, recordOp, touch, vaultKeyForFrame } from './vault.background.js';
 import { claimPairing, issuePairing } from './pairing.background.js';
 
 const EXT_PROTOCOLS = new Set(['chrome-extension:', 'moz-extension:']);
@@ -33,6 +33,7 @@ const HANDLERS = {
   [MSG.PAIR_FRAME]: { allow: isContentScript, run: (_m, s) => issuePairing(s) },
   [MSG.TAKE_BYPASS]: { allow: isContentScript, run: (_m, s) => takeBypass(s) },
   [MSG.CLAIM_PAIRING]: { allow: isCryptoFrame, run: (m, s) => claimPairing(m.token, s) },
+  [MSG.VAULT_KEY]: { allow: isCryptoFrame, run: () => vaultKeyForFrame() },
   [MSG.REQUEST_UNLOCK]: { allow: isCryptoFrame, run: () => openUnlockWindow() },
   [MSG.RECORD_OP]: { allow: isCryptoFrame, run: (m, s) => recordOp(m, s) },
   [MSG.TAB_STATUS]: { allow: isExtensionPage, run: (m) => siteStatus(m.tabId) },

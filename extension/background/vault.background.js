@@ -9,6 +9,17 @@ export async function isUnlocked() {
   return Boolean(vault?.keys?.length);
 }
 
+/**
+ * The default vault key, for the crypto frame only (Firefox gives extension
+ * frames inside web pages no storage.session). Counts as activity.
+ */
+export async function vaultKeyForFrame() {
+  const { vault } = await ext.storage.session.get('vault');
+  if (!vault?.keys?.length) return { locked: true };
+  await touch();
+  return { locked: false, key: vault.keys[0] };
+}
+
 export async function lock() {
   await ext.storage.session.remove(['vault', 'lastActivity']);
 }

@@ -13,20 +13,25 @@ class CloakError extends Error {
   }
 }
 
-async function unlockedKeys(panel, cancelled) {
-  const read = async () => (await ext.storage.session.get('vault')).vault?.keys || [];
-  let keys = await read();
-  if (keys.length) return keys;
+async function vaultKey() {
+  const reply = await send(ext, MSG.VAULT_KEY);
+  if (!reply?.ok) throw new CloakError('error', 'Cloak could not reach its background.');
+  return reply.result.locked ? null : reply.result.key;
+}
+
+async function unlockedKey(panel, cancelled) {
+  let key = await vaultKey();
+  if (key) return key;
   panel.waiting('Cloak is locked. Unlock it in the window that opened to continue this upload.');
   await send(ext, MSG.REQUEST_UNLOCK);
   const deadline = Date.now() + UNLOCK_TIMEOUT_MS;
-  while (!keys.length) {
+  while (!key) {
     if (cancelled()) throw new CloakError('cancelled', 'You cancelled the upload.');
     if (Date.now() > deadline) throw new CloakError('locked', 'Cloak stayed locked.');
-    await new Promise((r) => setTimeout(r, 300));
-    keys = await read();
+    await new Promise((r) => setTimeout(r, 400));
+    key = await vaultKey();
   }
-  return keys;
+  return key;
 }
 
 function randomName() {
@@ -82,7 +87,7 @@ export class EncryptionQueue {
       this.failAll(new CloakError('cancelled', 'You cancelled the upload.'));
     });
     try {
-      const keys = await unlockedKeys(panel, () => cancelled);
+      const key = await unlockedKey(panel, () => cancelled);
       const { settings = {} } = await ext.storage.local.get('settings');
       const totalBytes = files.reduce((n, f) => n + f.size, 0);
       let before = 0;
@@ -90,7 +95,7 @@ export class EncryptionQueue {
       const outPaths = [];
       for (const [i, file] of files.entries()) {
         if (cancelled) throw new CloakError('cancelled', 'You cancelled the upload.');
-        const result = await this.run({ file, keyBytes: keys[0], pad: Boolean(settings.pad) }, (done) => {
+        const result = await this.run({ file, keyBytes: key, pad: Boolean(settings.pad) }, (done) => {
           panel.progress(i, file.size ? done / file.size : 1, before + done, totalBytes);
         });
         const name = settings.hideNames ? `${randomName()}.cloak` : `${file.name}.cloak`;
@@ -102,7 +107,6 @@ export class EncryptionQueue {
         panel.progress(i, 1, before, totalBytes);
         send(ext, MSG.RECORD_OP, { name: file.name, status: 'encrypted', size: file.size }).catch(() => {});
       }
-      await ext.storage.session.set({ lastActivity: Date.now() });
       panel.done(out.length);
       return { files: out, paths: outPaths };
     } catch (err) {

@@ -8,6 +8,7 @@ export const MSG = Object.freeze({
   TAKE_BYPASS: 'take-bypass',
   // crypto frame -> background
   CLAIM_PAIRING: 'claim-pairing',
+  VAULT_KEY: 'vault-key',
   REQUEST_UNLOCK: 'request-unlock',
   RECORD_OP: 'record-op',
   // extension pages -> background
@@ -23,6 +24,7 @@ const SCHEMAS = {
   [MSG.PAIR_FRAME]: {},
   [MSG.TAKE_BYPASS]: {},
   [MSG.CLAIM_PAIRING]: { token: 'string' },
+  [MSG.VAULT_KEY]: {},
   [MSG.REQUEST_UNLOCK]: {},
   [MSG.RECORD_OP]: { name: 'string', status: 'string', size: 'number' },
   [MSG.TAB_STATUS]: { tabId: 'number' },

@@ -15,7 +15,7 @@ const CHROMIUM_ARGS = [
 ];
 
 /** Launches `name` ('chromium' or 'firefox'); returns the puppeteer Browser with a `dispose()`. */
-export async function launch(name, { extensionDir } = {}) {
+export async function launch(name, { extensionDir, extraPrefs = {} } = {}) {
   const profile = await mkdtemp(join(tmpdir(), `cloak-${name}-`));
   let browser;
   if (name === 'chromium') {
@@ -27,8 +27,15 @@ export async function launch(name, { extensionDir } = {}) {
     });
   } else if (name === 'firefox') {
     browser = await puppeteer.launch({
-      browser: 'firefox', executablePath: FIREFOX, headless: true, userDataDir: profile,
-      extraPrefsFirefox: { 'datareporting.policy.dataSubmissionEnabled': false },
+      browser: 'firefox', dumpio: Boolean(process.env.CLOAK_DUMPIO), executablePath: FIREFOX, headless: true, userDataDir: profile,
+      extraPrefsFirefox: {
+        'datareporting.policy.dataSubmissionEnabled': false,
+        // Accept optional-permission requests without a prompt (headless has none).
+        'extensions.webextOptionalPermissionPrompts': false,
+        'devtools.console.stdout.chrome': Boolean(process.env.CLOAK_DUMPIO),
+        'devtools.console.stdout.content': Boolean(process.env.CLOAK_DUMPIO),
+        ...extraPrefs,
+      },
     });
     if (extensionDir) await browser.installExtension(extensionDir);
   } else {

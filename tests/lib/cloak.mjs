@@ -2,6 +2,7 @@
 // copy, installs it, sets up a vault and protected sites through the
 // extension's own page code, and reads back what it stored.
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,9 +31,14 @@ async function stage(browserName) {
 export class CloakBrowser {
   static async start(browserName) {
     const extDir = await stage(browserName);
-    const browser = await launch(browserName, { extensionDir: extDir });
+    // Firefox picks a random moz-extension UUID per profile; fix it by preference.
+    const uuid = randomUUID();
+    const manifest = JSON.parse(await readFile(join(extDir, 'manifest.json'), 'utf8'));
+    const extraPrefs = { 'extensions.webextensions.uuids': JSON.stringify({ [manifest.browser_specific_settings.gecko.id]: uuid }) };
+    const browser = await launch(browserName, { extensionDir: extDir, extraPrefs });
     const self = new CloakBrowser(browserName, browser, extDir);
-    await self.findBase();
+    if (browserName === 'firefox') self.base = `moz-extension://${uuid}`;
+    else await self.findBase();
     return self;
   }
 
@@ -52,15 +58,32 @@ export class CloakBrowser {
     return `${this.base}/${path}`;
   }
 
-  /** Opens an extension page and evaluates `fn(args)` in it (module imports allowed). */
-  async inExtension(fn, args = {}, path = 'extension/ui/options.html') {
-    const page = await this.browser.newPage();
-    try {
-      await page.goto(this.url(path));
-      return await page.evaluate(fn, args);
-    } finally {
-      await page.close();
+  /**
+   * An extension page to evaluate in. Firefox's WebDriver BiDi may not navigate
+   * to moz-extension URLs, so there we use the onboarding tab the extension
+   * opens on install.
+   */
+  async extensionPage() {
+    if (this.extPage && !this.extPage.isClosed()) return this.extPage;
+    if (this.name === 'chromium') {
+      this.extPage = await this.browser.newPage();
+      await this.extPage.goto(this.url('extension/ui/onboarding.html'));
+      return this.extPage;
     }
+    for (let i = 0; i < 100 && !this.extPage; i++) {
+      for (const p of await this.browser.pages()) {
+        const href = await p.evaluate(() => location.href).catch(() => '');
+        if (href.startsWith(this.base)) this.extPage = p;
+      }
+      if (!this.extPage) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!this.extPage) throw new Error('no extension page found');
+    return this.extPage;
+  }
+
+  /** Evaluates `fn(args)` in an extension page of the ui/ folder (module imports allowed). */
+  async inExtension(fn, args = {}) {
+    return (await this.extensionPage()).evaluate(fn, args);
   }
 
   async createVault(passphrase = PASSPHRASE) {
@@ -70,11 +93,21 @@ export class CloakBrowser {
     }, { passphrase });
   }
 
+  /** Protects `origin` through the onboarding page's own form (a real click: a user gesture). */
   async protect(origin) {
-    return this.inExtension(async ({ origin }) => {
-      const sites = await import('./sites-ui.js');
-      await sites.protectSites([origin]);
-    }, { origin });
+    const page = await this.extensionPage();
+    await page.evaluate(() => {
+      for (const s of document.querySelectorAll('body > section, body > form')) s.hidden = s.id !== 'step-sites';
+      document.getElementById('sites-done').hidden = true;
+      document.getElementById('sites-error').textContent = '';
+      document.getElementById('custom-site').value = '';
+    });
+    await page.type('#custom-site', origin);
+    await page.click('#protect');
+    await page.waitForFunction(() => !document.getElementById('sites-done').hidden
+      || document.getElementById('sites-error').textContent, { timeout: 10000 });
+    const error = await page.$eval('#sites-error', (e) => e.textContent);
+    if (error) throw new Error(error);
   }
 
   async unprotect(origin) {
