@@ -22,7 +22,7 @@ export async function launch(name, { extensionDir, extraPrefs = {} } = {}) {
     const args = [...CHROMIUM_ARGS];
     if (extensionDir) args.push(`--load-extension=${extensionDir}`, `--disable-extensions-except=${extensionDir}`);
     browser = await puppeteer.launch({
-      executablePath: CHROMIUM, headless: true, userDataDir: profile,
+      executablePath: CHROMIUM, headless: true, userDataDir: profile, dumpio: Boolean(process.env.CLOAK_DUMPIO),
       enableExtensions: Boolean(extensionDir), args,
     });
   } else if (name === 'firefox') {

@@ -103,7 +103,13 @@ export class CloakBrowser {
       document.getElementById('custom-site').value = '';
     });
     await page.type('#custom-site', origin);
-    await page.click('#protect');
+    if (this.name === 'firefox') {
+      await page.click('#protect'); // a real click: Firefox needs user input for permissions.request
+    } else {
+      // Headless Chromium 156 crashes on a mouse click in an extension page with an
+      // extension loaded; CDP evaluation carries a user gesture instead.
+      await page.evaluate(() => document.getElementById('protect').click());
+    }
     await page.waitForFunction(() => !document.getElementById('sites-done').hidden
       || document.getElementById('sites-error').textContent, { timeout: 10000 });
     const error = await page.$eval('#sites-error', (e) => e.textContent);
