@@ -7,10 +7,9 @@ import { originsFor, parseOrigin, patternFor } from '../shared/sites.js';
 /** Asks for host permission on `origin` (and its extra hosts) and enables it. */
 export async function protectSites(origins) {
   const patterns = [...new Set(origins.flatMap(originsFor).map(patternFor))];
-  const missing = [];
-  for (const p of patterns) if (!(await ext.permissions.contains({ origins: [p] }))) missing.push(p);
-  // Ask only for what is not granted yet (no needless prompt).
-  if (missing.length && !(await ext.permissions.request({ origins: missing }))) {
+  // Request first, with nothing awaited before it: Firefox only allows it
+  // while the click that asked for it is being handled.
+  if (!(await ext.permissions.request({ origins: patterns }))) {
     throw new Error('Cloak was not allowed on those sites.');
   }
   for (const origin of origins) {

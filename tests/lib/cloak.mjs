@@ -111,7 +111,7 @@ export class CloakBrowser {
       await page.evaluate(() => document.getElementById('protect').click());
     }
     await page.waitForFunction(() => !document.getElementById('sites-done').hidden
-      || document.getElementById('sites-error').textContent, { timeout: 10000 });
+      || document.getElementById('sites-error').textContent, { timeout: 10000, polling: 100 });
     const error = await page.$eval('#sites-error', (e) => e.textContent);
     if (error) throw new Error(error);
   }

@@ -27,7 +27,7 @@ for (const name of BROWSERS) {
       browser = await launch(name);
       page = await browser.newPage();
       await page.goto(`${server.url}/tests/wasm/harness.html`);
-      await page.waitForFunction(() => window.cloakHarness?.ready, { timeout: 30000 });
+      await page.waitForFunction(() => window.cloakHarness?.ready, { timeout: 30000, polling: 100 });
     });
     after(async () => {
       await browser?.dispose();

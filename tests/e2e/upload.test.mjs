@@ -1,0 +1,192 @@
+// End to end, in headless Chromium and Firefox with the built extension: every
+// upload technique of the test storage site must deliver only .cloak files that
+// the `cloak` CLI decrypts to the exact original, name included, and the server
+// must never receive a plaintext marker.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { BROWSERS } from '../lib/browsers.mjs';
+import { CloakBrowser } from '../lib/cloak.mjs';
+import { cliDecrypt, makeFixtures } from '../lib/fixtures.mjs';
+import { StorageSite } from './site/server.mjs';
+
+const waitFor = async (cond, ms = 20000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+};
+
+for (const browserName of BROWSERS) {
+  describe(`uploads in ${browserName}`, () => {
+    let site;
+    let cb;
+    let keyFile;
+    const pages = [];
+
+    before(async () => {
+      site = await new StorageSite().start();
+      cb = await CloakBrowser.start(browserName);
+      await cb.createVault();
+      await cb.protect(site.url);
+      keyFile = await cb.keyFile();
+    });
+    after(async () => {
+      await cb?.close();
+      await site?.stop();
+    });
+
+    async function openApp(mode) {
+      const page = await cb.browser.newPage();
+      pages.push(page);
+      await page.goto(`${site.url}/app.html?mode=${mode}`);
+      return page;
+    }
+
+    /** The server holds exactly the fixtures, encrypted; nothing leaked. */
+    async function expectEncrypted(page, fx, { stored = fx.files.length } = {}) {
+      const done = await waitFor(async () => site.stored.size >= stored
+        && (await page.evaluate(() => window.uploaded + window.failed.length)) >= stored);
+      const state = await page.evaluate(() => ({ seen: window.seen, failed: window.failed }));
+      assert.ok(done, `uploads did not finish: ${JSON.stringify({ stored: [...site.stored.keys()], ...state })}`);
+      assert.deepEqual(state.failed, []);
+      assert.deepEqual(site.hits, [], 'the server received plaintext');
+      for (const [name, bytes] of site.stored) {
+        assert.match(name, /\.cloak$/);
+        const { name: original, body } = cliDecrypt(keyFile, bytes);
+        const fixture = fx.files.find((f) => f.name === original);
+        assert.ok(fixture, `decrypted to an unknown name ${original}`);
+        assert.ok(body.equals(fixture.body), `${original} differs after decryption`);
+      }
+      for (const s of state.seen.filter((x) => x.files)) {
+        for (const f of s.files) assert.match(f.name, /\.cloak$/, `the page saw ${f.name} in ${s.event}`);
+      }
+      return state;
+    }
+
+    function fresh(count = 1, size = 40_000, opts = {}) {
+      site.reset();
+      const fx = makeFixtures(count, size, opts);
+      site.watch(fx.markers);
+      return fx;
+    }
+
+    for (const mode of ['fetch', 'xhr', 'put', 'chunked']) {
+      it(`file input, ${mode} upload`, async () => {
+        const fx = fresh(2, 70_000);
+        const page = await openApp(mode);
+        await (await page.$('#picker')).uploadFile(...fx.files.map((f) => f.path));
+        const { seen } = await expectEncrypted(page, fx);
+        const events = seen.filter((s) => s.files).map((s) => s.event);
+        assert.deepEqual(events, ['input', 'change'], 'one input and one change, in order');
+        const [first] = seen.find((s) => s.event === 'change').files;
+        assert.equal(first.type, 'application/octet-stream');
+        if (mode === 'xhr') assert.ok(seen.some((s) => s.event === 'progress'), 'XHR progress events fired');
+      });
+    }
+
+    it('classic <form> multipart POST', async () => {
+      const fx = fresh(1);
+      const page = await openApp('form');
+      await (await page.$('#form-file')).uploadFile(fx.files[0].path);
+      await waitFor(() => page.evaluate(() => window.seen.some((s) => s.event === 'change')));
+      await page.evaluate(() => document.getElementById('form').requestSubmit());
+      assert.ok(await waitFor(() => site.stored.size === 1), 'the form post arrived');
+      assert.deepEqual(site.hits, []);
+      const [[name, bytes]] = [...site.stored];
+      assert.equal(name, `${fx.files[0].name}.cloak`);
+      assert.ok(cliDecrypt(keyFile, bytes).body.equals(fx.files[0].body));
+    });
+
+    it(`drop zone (${browserName === 'chromium' ? 'trusted CDP drag' : 'untrusted page-made DragEvent'})`, async () => {
+      const fx = fresh(2);
+      const page = await openApp('drop');
+      if (browserName === 'chromium') {
+        const box = await (await page.$('#drop')).boundingBox();
+        const cdp = await page.createCDPSession();
+        const data = { items: [], files: fx.files.map((f) => f.path), dragOperationsMask: 1 };
+        const at = { x: box.x + 20, y: box.y + 20 };
+        for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
+      } else {
+        await page.evaluate((files) => {
+          const dt = new DataTransfer();
+          for (const f of files) dt.items.add(new File([f.text], f.name, { type: 'text/plain' }));
+          document.getElementById('drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        }, fx.files.map((f) => ({ name: f.name, text: f.body.toString() })));
+      }
+      const { seen } = await expectEncrypted(page, fx);
+      assert.equal(seen.filter((s) => s.event === 'drop').length, 1, 'the page saw one drop');
+    });
+
+    // Firefox exposes no files on a page-made ClipboardEvent, and a trusted paste
+    // needs a chrome-scope script this suite does not have yet: reported as todo.
+    const pasteTodo = browserName === 'firefox' && 'Firefox: no files on synthetic paste events; trusted paste not driven yet';
+    it('paste (untrusted page-made ClipboardEvent)', { todo: pasteTodo }, async () => {
+      const fx = fresh(1);
+      const page = await openApp('paste');
+      await page.evaluate((f) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([f.text], f.name, { type: 'text/plain' }));
+        document.getElementById('paste').dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+      }, { name: fx.files[0].name, text: fx.files[0].body.toString() });
+      await expectEncrypted(page, fx);
+    });
+
+    it('positive control: an unprotected site receives plaintext and the scanner fires', async () => {
+      const fx = fresh(1);
+      await cb.unprotect(site.url);
+      try {
+        const page = await openApp('fetch');
+        await (await page.$('#picker')).uploadFile(fx.files[0].path);
+        assert.ok(await waitFor(() => site.stored.size === 1));
+        assert.ok(site.stored.has(fx.files[0].name), 'stored under the plain name');
+        assert.ok(site.hits.length > 0, 'the marker scanner must fire on plaintext');
+      } finally {
+        await cb.protect(site.url);
+      }
+    });
+
+    it('a locked vault blocks the upload until it is unlocked, then continues it', async () => {
+      const fx = fresh(1);
+      await cb.lock();
+      const page = await openApp('put');
+      await (await page.$('#picker')).uploadFile(fx.files[0].path);
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal(site.stored.size, 0, 'nothing uploaded while locked');
+      assert.deepEqual(await page.evaluate(() => window.seen), [], 'the page saw no file while locked');
+      await cb.unlock();
+      await expectEncrypted(page, fx);
+    });
+
+    it('hide file names: the site never sees the real name', async () => {
+      const fx = fresh(1, 5000, { nameMarker: true });
+      await cb.setSettings({ hideNames: true });
+      try {
+        const page = await openApp('put');
+        await (await page.$('#picker')).uploadFile(fx.files[0].path);
+        await expectEncrypted(page, fx);
+        const [name] = site.stored.keys();
+        assert.match(name, /^[0-9a-f]{24}\.cloak$/);
+      } finally {
+        await cb.setSettings({});
+      }
+    });
+
+    it('re-selecting the same file gives a new identity (no resumable splice)', async () => {
+      const fx = fresh(1);
+      const page = await openApp('put');
+      const input = await page.$('#picker');
+      await input.uploadFile(fx.files[0].path);
+      await expectEncrypted(page, fx);
+      const first = await page.evaluate(() => window.seen.at(-1).files[0]);
+      site.reset();
+      await page.evaluate(() => { window.seen = []; });
+      await input.uploadFile(fx.files[0].path);
+      await expectEncrypted(page, fx);
+      const second = await page.evaluate(() => window.seen.at(-1).files[0]);
+      assert.equal(first.size, second.size);
+      assert.notEqual(first.lastModified, second.lastModified, 'each encryption has its own lastModified');
+    });
+  });
+}

@@ -1,0 +1,41 @@
+// Fixture files with unique markers, and checking what the server stored with
+// the real `cloak` CLI.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PASSPHRASE, ROOT } from './cloak.mjs';
+
+export const CLI = join(ROOT, 'target/release/cloak');
+
+/** Writes `count` files of `size` bytes, each full of its own marker; returns {dir, files, markers}. */
+export function makeFixtures(count = 1, size = 40_000, { nameMarker = false } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'cloak-fixtures-'));
+  const files = [];
+  const markers = [];
+  for (let i = 0; i < count; i++) {
+    const marker = `PLAINTEXT-MARKER-${randomBytes(6).toString('hex')}`;
+    const name = nameMarker ? `${marker}.txt` : `report-${i}.txt`;
+    const line = Buffer.from(`${marker} confidential line ${i}\n`);
+    const body = Buffer.alloc(size);
+    for (let at = 0; at < size; at += line.length) line.copy(body, at);
+    writeFileSync(join(dir, name), body);
+    files.push({ name, path: join(dir, name), body });
+    markers.push(marker);
+  }
+  return { dir, files, markers };
+}
+
+/** Decrypts `bytes` with the CLI and key file JSON; returns {name, body}. */
+export function cliDecrypt(keyFileJson, bytes) {
+  const work = mkdtempSync(join(tmpdir(), 'cloak-check-'));
+  writeFileSync(join(work, 'key.json'), keyFileJson);
+  mkdirSync(join(work, 'out'));
+  writeFileSync(join(work, 'out', 'input.cloak'), bytes);
+  execFileSync(CLI, ['decrypt', '--key', join(work, 'key.json'), join(work, 'out', 'input.cloak')], {
+    env: { ...process.env, CLOAK_PASSPHRASE: PASSPHRASE }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const name = readdirSync(join(work, 'out')).find((n) => n !== 'input.cloak');
+  return { name, body: readFileSync(join(work, 'out', name)) };
+}
