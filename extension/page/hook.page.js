@@ -22,7 +22,45 @@
   const NativeDragEvent = DragEvent;
   const NativeClipboardEvent = ClipboardEvent;
   const defineProperty = Object.defineProperty;
-  const arrayFrom = Array.from;
+  // Getters and methods that touch plaintext Files are captured too, so a page
+  // that later patches a prototype never receives a plaintext File through them.
+  const getter = (proto, name) => Object.getOwnPropertyDescriptor(proto, name).get;
+  const call = (fn, self, ...args) => Reflect.apply(fn, self, args);
+  const postMessage = MessagePort.prototype.postMessage;
+  const fileListLength = getter(FileList.prototype, 'length');
+  const fileListItem = FileList.prototype.item;
+  const dtFiles = getter(DataTransfer.prototype, 'files');
+  const dtTypes = getter(DataTransfer.prototype, 'types');
+  const dtItems = getter(DataTransfer.prototype, 'items');
+  const dtGetData = DataTransfer.prototype.getData;
+  const dtSetData = DataTransfer.prototype.setData;
+  const itemsLength = getter(DataTransferItemList.prototype, 'length');
+  const itemsAdd = DataTransferItemList.prototype.add;
+  const itemKind = getter(DataTransferItem.prototype, 'kind');
+  const itemEntry = DataTransferItem.prototype.webkitGetAsEntry;
+  const dragData = getter(DragEvent.prototype, 'dataTransfer');
+  const clipData = getter(ClipboardEvent.prototype, 'clipboardData');
+  const relPath = getter(File.prototype, 'webkitRelativePath');
+  const inputType = getter(HTMLInputElement.prototype, 'type');
+  const isTrustedFile = (f) => f instanceof NativeFile;
+  const entryFile = typeof FileSystemFileEntry === 'function' ? FileSystemFileEntry.prototype.file : null;
+  const entryReader = typeof FileSystemDirectoryEntry === 'function' ? FileSystemDirectoryEntry.prototype.createReader : null;
+  const readEntries = typeof FileSystemDirectoryReader === 'function' ? FileSystemDirectoryReader.prototype.readEntries : null;
+  const handleGetFile = typeof FileSystemFileHandle === 'function' ? FileSystemFileHandle.prototype.getFile : null;
+
+  function listToArray(list) {
+    const out = [];
+    const n = call(fileListLength, list);
+    for (let i = 0; i < n; i++) out[i] = call(fileListItem, list, i);
+    return out;
+  }
+
+  function typesOf(dt) {
+    const types = call(dtTypes, dt) || [];
+    const out = [];
+    for (let i = 0; i < types.length; i++) out[i] = types[i];
+    return out;
+  }
 
   const ours = new WeakSet(); // events Cloak dispatched itself
   const busy = new WeakMap(); // input -> request id while its selection is encrypted
@@ -46,7 +84,7 @@
     if (!msg || typeof msg.id !== 'number' || !waiting.has(msg.id)) return;
     const { resolve, reject } = waiting.get(msg.id);
     waiting.delete(msg.id);
-    if (msg.type === 'encrypted' && Array.isArray(msg.files) && msg.files.every((f) => f instanceof NativeFile)) {
+    if (msg.type === 'encrypted' && Array.isArray(msg.files) && msg.files.every(isTrustedFile)) {
       resolve(msg);
     } else {
       reject(new Error(typeof msg.message === 'string' ? msg.message : 'Cloak could not encrypt'));
@@ -58,20 +96,21 @@
     const id = nextId++;
     return new Promise((resolve, reject) => {
       waiting.set(id, { resolve, reject });
-      port.postMessage({ type: 'encrypt', id, kind, files, paths });
+      call(postMessage, port, { type: 'encrypt', id, kind, files, paths });
     });
   }
 
   function withPaths(files, paths) {
-    files.forEach((f, i) => {
-      if (paths[i]) defineProperty(f, 'webkitRelativePath', { value: paths[i], enumerable: true });
-    });
+    for (let i = 0; i < files.length; i++) {
+      if (paths[i]) defineProperty(files[i], 'webkitRelativePath', { value: paths[i], enumerable: true });
+    }
     return files;
   }
 
   function transfer(files) {
     const dt = new NativeDataTransfer();
-    for (const f of files) dt.items.add(f);
+    const items = call(dtItems, dt);
+    for (let i = 0; i < files.length; i++) call(itemsAdd, items, files[i]);
     return dt;
   }
 
@@ -81,20 +120,22 @@
   function onInputEvent(e) {
     if (ours.has(e)) return;
     const input = realTarget(e);
-    if (!(input instanceof HTMLInputElement) || input.type !== 'file') return;
+    if (!(input instanceof HTMLInputElement) || call(inputType, input) !== 'file') return;
     if (busy.has(input)) {
       stopImmediate.call(e);
       return;
     }
-    const files = arrayFrom(filesDesc.get.call(input) || []);
+    const list = call(filesDesc.get, input);
+    const files = list ? listToArray(list) : [];
     if (!files.length) return; // a cancelled selection carries nothing to protect
     stopImmediate.call(e);
-    const paths = files.map((f) => f.webkitRelativePath || '');
-    filesDesc.set.call(input, new NativeDataTransfer().files); // the page never sees plaintext
+    const paths = [];
+    for (let i = 0; i < files.length; i++) paths[i] = call(relPath, files[i]) || '';
+    call(filesDesc.set, input, call(dtFiles, new NativeDataTransfer())); // the page never sees plaintext
     const id = nextId;
     busy.set(input, id);
     encrypt('input', files, paths).then((reply) => {
-      filesDesc.set.call(input, transfer(withPaths(reply.files, reply.paths || [])).files);
+      call(filesDesc.set, input, call(dtFiles, transfer(withPaths(reply.files, reply.paths || []))));
       busy.delete(input);
       for (const type of ['input', 'change']) {
         const ev = new NativeEvent(type, { bubbles: true, composed: type === 'input' });
@@ -109,14 +150,14 @@
 
   async function readEntry(entry, prefix, out) {
     if (entry.isFile) {
-      const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
-      out.push({ file, path: prefix + file.name });
+      const file = await new Promise((resolve, reject) => call(entryFile, entry, resolve, reject));
+      out[out.length] = { file, path: prefix + file.name };
     } else if (entry.isDirectory) {
-      const reader = entry.createReader();
+      const reader = call(entryReader, entry);
       for (;;) {
-        const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+        const batch = await new Promise((resolve, reject) => call(readEntries, reader, resolve, reject));
         if (!batch.length) break;
-        for (const child of batch) await readEntry(child, `${prefix}${entry.name}/`, out);
+        for (let i = 0; i < batch.length; i++) await readEntry(batch[i], `${prefix}${entry.name}/`, out);
       }
     }
   }
@@ -124,25 +165,35 @@
   // Drop: files and folders.
   function onDrop(e) {
     if (ours.has(e)) return;
-    const dt = e.dataTransfer;
-    if (!dt || !arrayFrom(dt.types || []).includes('Files')) return;
+    const dt = call(dragData, e);
+    if (!dt || !typesOf(dt).includes('Files')) return;
     stopImmediate.call(e);
     preventDefault.call(e);
     const target = realTarget(e);
-    const entries = arrayFrom(dt.items || []).filter((it) => it.kind === 'file')
-      .map((it) => (it.webkitGetAsEntry ? it.webkitGetAsEntry() : null));
-    const plainFiles = arrayFrom(dt.files);
+    const items = call(dtItems, dt);
+    const entries = [];
+    for (let i = 0; i < call(itemsLength, items); i++) {
+      if (call(itemKind, items[i]) === 'file') entries[entries.length] = itemEntry ? call(itemEntry, items[i]) : null;
+    }
+    const plainFiles = listToArray(call(dtFiles, dt));
     const init = {
       bubbles: true, cancelable: true, composed: true, clientX: e.clientX, clientY: e.clientY,
       screenX: e.screenX, screenY: e.screenY, ctrlKey: e.ctrlKey, shiftKey: e.shiftKey, altKey: e.altKey, metaKey: e.metaKey,
     };
     (async () => {
-      let picked = plainFiles.map((file) => ({ file, path: '' }));
+      let picked = [];
+      for (let i = 0; i < plainFiles.length; i++) picked[i] = { file: plainFiles[i], path: '' };
       if (entries.length && entries.every(Boolean) && entries.some((en) => en.isDirectory)) {
         picked = [];
-        for (const en of entries) await readEntry(en, '', picked);
+        for (let i = 0; i < entries.length; i++) await readEntry(entries[i], '', picked);
       }
-      const reply = await encrypt('drop', picked.map((p) => p.file), picked.map((p) => p.path));
+      const files = [];
+      const paths = [];
+      for (let i = 0; i < picked.length; i++) {
+        files[i] = picked[i].file;
+        paths[i] = picked[i].path;
+      }
+      const reply = await encrypt('drop', files, paths);
       const ev = new NativeDragEvent('drop', { ...init, dataTransfer: transfer(withPaths(reply.files, reply.paths || [])) });
       ours.add(ev);
       dispatch.call(target, ev);
@@ -152,16 +203,18 @@
   // Paste: files on the clipboard (text passes through untouched).
   function onPaste(e) {
     if (ours.has(e)) return;
-    const cd = e.clipboardData;
-    const files = cd ? arrayFrom(cd.files || []) : [];
+    const cd = call(clipData, e);
+    const files = cd ? listToArray(call(dtFiles, cd)) : [];
     if (!files.length) return;
     stopImmediate.call(e);
     preventDefault.call(e);
     const target = realTarget(e);
-    const texts = arrayFrom(cd.types || []).filter((t) => t.startsWith('text/')).map((t) => [t, cd.getData(t)]);
-    encrypt('paste', files, files.map(() => '')).then((reply) => {
+    const texts = typesOf(cd).filter((t) => t.startsWith('text/')).map((t) => [t, call(dtGetData, cd, t)]);
+    const paths = [];
+    for (let i = 0; i < files.length; i++) paths[i] = '';
+    encrypt('paste', files, paths).then((reply) => {
       const dt = transfer(reply.files);
-      for (const [t, v] of texts) dt.setData(t, v);
+      for (const [t, v] of texts) call(dtSetData, dt, t, v);
       const ev = new NativeClipboardEvent('paste', { bubbles: true, cancelable: true, composed: true, clipboardData: dt });
       ours.add(ev);
       dispatch.call(target, ev);
@@ -179,9 +232,14 @@
     const nativePicker = window.showOpenFilePicker;
     const HandleProto = FileSystemFileHandle.prototype;
     window.showOpenFilePicker = async function showOpenFilePicker(options) {
-      const handles = await nativePicker.call(window, options);
-      const files = await Promise.all(handles.map((h) => h.getFile()));
-      const reply = await encrypt('picker', files, files.map(() => ''));
+      const handles = await call(nativePicker, window, options);
+      const files = [];
+      const paths = [];
+      for (let i = 0; i < handles.length; i++) {
+        files[i] = await call(handleGetFile, handles[i]);
+        paths[i] = '';
+      }
+      const reply = await encrypt('picker', files, paths);
       return reply.files.map((file) => Object.create(HandleProto, {
         kind: { value: 'file' },
         name: { value: file.name },
