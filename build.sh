@@ -73,6 +73,17 @@ stage_extension() {
     cp -r extension "dist/$target/"
     find "dist/$target" -name '*.d.ts' -delete
   done
+  # The one manifest carries both background keys; each package keeps its own.
+  python3 - <<'PY'
+import json
+for target, drop in (("chrome", "scripts"), ("firefox", "service_worker")):
+    path = f"dist/{target}/manifest.json"
+    m = json.load(open(path))
+    m["background"].pop(drop)
+    if target == "chrome":
+        m.pop("browser_specific_settings")
+    json.dump(m, open(path, "w"), indent=2, ensure_ascii=False)
+PY
   python3 - <<'PY'
 import os, zipfile
 for target, name in (("chrome", "cloak-chrome.zip"), ("firefox", "cloak-firefox.xpi")):
@@ -103,6 +114,8 @@ run_tests() {
   cargo clippy -p cloak --features wasm --target wasm32-unknown-unknown -- -D warnings
   log "eslint"
   npx eslint .
+  log "web-ext lint (Firefox package)"
+  npx web-ext lint --source-dir dist/firefox --warnings-as-errors
   log "Rust tests (unit, protocol, vectors, CLI)"
   cargo test --workspace --features cloak/cli
   log "vectors, independent Python implementation"

@@ -34,7 +34,8 @@ export class CloakBrowser {
     // Firefox picks a random moz-extension UUID per profile; fix it by preference.
     const uuid = randomUUID();
     const manifest = JSON.parse(await readFile(join(extDir, 'manifest.json'), 'utf8'));
-    const extraPrefs = { 'extensions.webextensions.uuids': JSON.stringify({ [manifest.browser_specific_settings.gecko.id]: uuid }) };
+    const gecko = manifest.browser_specific_settings?.gecko;
+    const extraPrefs = gecko ? { 'extensions.webextensions.uuids': JSON.stringify({ [gecko.id]: uuid }) } : {};
     const browser = await launch(browserName, { extensionDir: extDir, extraPrefs });
     const self = new CloakBrowser(browserName, browser, extDir);
     if (browserName === 'firefox') self.base = `moz-extension://${uuid}`;
