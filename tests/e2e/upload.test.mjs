@@ -173,6 +173,46 @@ for (const browserName of BROWSERS) {
       }
     });
 
+    async function uppyAdd(page, path) {
+      await page.waitForFunction(() => window.uppy, { polling: 100 });
+      const input = await page.$('input.uppy-Dashboard-input');
+      await input.uploadFile(path);
+    }
+
+    it('Uppy Dashboard with @uppy/tus against @tus/server', async () => {
+      const fx = fresh(1, 300_000);
+      const page = await openApp('fetch');
+      await page.goto(`${site.url}/uppy.html`);
+      await uppyAdd(page, fx.files[0].path);
+      assert.ok(await waitFor(() => site.stored.size === 1), 'tus upload finished');
+      const events = await page.evaluate(() => window.uppyEvents);
+      assert.ok(events.some((e) => e.event === 'upload-success'), JSON.stringify(events));
+      for (const e of events) assert.match(e.name, /\.cloak$/, `Uppy saw ${e.name}`);
+      assert.deepEqual(site.hits, [], 'no plaintext, not even in Upload-Metadata');
+      const [[name, bytes]] = [...site.stored];
+      assert.equal(name, `${fx.files[0].name}.cloak`);
+      const back = cliDecrypt(keyFile, bytes);
+      assert.equal(back.name, fx.files[0].name);
+      assert.ok(back.body.equals(fx.files[0].body));
+    });
+
+    it('tus upload interrupted, page reloaded, file re-added: ends as a file that decrypts', async () => {
+      const fx = fresh(1, 4 << 20);
+      const page = await openApp('fetch');
+      await page.goto(`${site.url}/uppy.html`);
+      await page.evaluate(() => window.uppy.getPlugin('Tus').setOptions({ chunkSize: 256 * 1024 }));
+      await uppyAdd(page, fx.files[0].path);
+      // Interrupt once some chunks have arrived.
+      assert.ok(await waitFor(() => site.requests > 0 && [...site.stored].length === 0 && site.tusBytes() > 0, 20000));
+      await page.reload();
+      await uppyAdd(page, fx.files[0].path);
+      assert.ok(await waitFor(() => site.stored.size >= 1, 60000), 'the re-added upload finished');
+      assert.deepEqual(site.hits, []);
+      for (const [, bytes] of site.stored) {
+        assert.ok(cliDecrypt(keyFile, bytes).body.equals(fx.files[0].body), 'decrypts to the original');
+      }
+    });
+
     it('re-selecting the same file gives a new identity (no resumable splice)', async () => {
       const fx = fresh(1);
       const page = await openApp('put');

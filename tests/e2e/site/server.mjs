@@ -3,13 +3,22 @@
 // resumable PUTs), storing what it receives, and scanning every request's URL,
 // headers (base64 too) and body for plaintext markers.
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { FileStore } from '@tus/file-store';
+import { EVENTS, Server as TusServer } from '@tus/server';
 import { fileURLToPath } from 'node:url';
 import Busboy from 'busboy';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const PAGES = { '/': 'app.html', '/app.html': 'app.html', '/app.js': 'app.js' };
+const ROOT = join(HERE, '../../..');
+const PAGES = { '/': 'app.html', '/app.html': 'app.html', '/app.js': 'app.js', '/uppy.html': 'uppy.html' };
+const VENDOR = {
+  '/vendor/uppy.min.mjs': join(ROOT, 'node_modules/uppy/dist/uppy.min.mjs'),
+  '/vendor/uppy.min.css': join(ROOT, 'node_modules/uppy/dist/uppy.min.css'),
+};
 
 export class StorageSite {
   constructor() {
@@ -38,7 +47,26 @@ export class StorageSite {
     }
   }
 
+  /** A real tus server (@tus/server + @tus/file-store) at /files/. */
+  startTus() {
+    this.tusDir = mkdtempSync(join(tmpdir(), 'cloak-tus-'));
+    this.tus = new TusServer({ path: '/files', datastore: new FileStore({ directory: this.tusDir }) });
+    this.tus.on(EVENTS.POST_FINISH, async (_req, _res, upload) => {
+      const data = await readFile(join(this.tusDir, upload.id));
+      this.scan('tus stored file', data);
+      this.stored.set(upload.metadata?.filename || upload.id, data);
+    });
+  }
+
+  /** Bytes received by tus uploads in progress or done. */
+  tusBytes() {
+    let n = 0;
+    for (const f of readdirSync(this.tusDir)) if (!f.endsWith('.json')) n += statSync(join(this.tusDir, f)).size;
+    return n;
+  }
+
   async start() {
+    this.startTus();
     this.server = createServer((req, res) => this.handle(req, res).catch((err) => {
       res.writeHead(500).end(String(err));
     }));
@@ -48,6 +76,7 @@ export class StorageSite {
   }
 
   stop() {
+    rm(this.tusDir, { recursive: true, force: true });
     this.server.closeAllConnections?.();
     return new Promise((resolve) => this.server.close(resolve));
   }
@@ -68,6 +97,15 @@ export class StorageSite {
       for (const piece of String(v).split(/[ ,]+/)) {
         if (/^[A-Za-z0-9+/=]{8,}$/.test(piece)) this.scan(`header ${k} (base64)`, Buffer.from(piece, 'base64'));
       }
+    }
+    if (url.pathname.startsWith('/files')) {
+      await this.tus.handle(req, res);
+      return;
+    }
+    if (req.method === 'GET' && VENDOR[url.pathname]) {
+      const type = url.pathname.endsWith('.css') ? 'text/css' : 'text/javascript';
+      res.writeHead(200, { 'content-type': type }).end(await readFile(VENDOR[url.pathname]));
+      return;
     }
     if (req.method === 'GET' && PAGES[url.pathname]) {
       const type = url.pathname.endsWith('.js') ? 'text/javascript' : 'text/html; charset=utf-8';
