@@ -217,6 +217,7 @@ for (const browserName of BROWSERS) {
       await page.goto(`${site.url}/uppy.html`);
       await uppyAdd(page, fx.files[0].path);
       assert.ok(await waitFor(() => site.stored.size === 1), 'tus upload finished');
+      await waitFor(() => page.evaluate(() => window.uppyEvents.some((e) => e.event !== 'file-added')));
       const events = await page.evaluate(() => window.uppyEvents);
       assert.ok(events.some((e) => e.event === 'upload-success'), JSON.stringify(events));
       for (const e of events) assert.match(e.name, /\.cloak$/, `Uppy saw ${e.name}`);

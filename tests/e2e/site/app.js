@@ -30,6 +30,9 @@ async function sendFile(file) {
       xhr.open('POST', '/upload/multipart');
       xhr.send(fd);
     });
+  } else if (mode === 'stream') {
+    const r = await fetch(`/upload/stream/${encodeURIComponent(file.name)}`, { method: 'PUT', body: file });
+    if (!r.ok) throw new Error(`stream ${r.status}`);
   } else if (mode === 'put' || mode === 'folder') {
     const r = await fetch(`/upload/raw/${encodeURIComponent(path)}`, { method: 'PUT', body: file, headers: { 'content-type': file.type || 'application/octet-stream' } });
     if (!r.ok) throw new Error(`put ${r.status}`);

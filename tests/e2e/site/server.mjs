@@ -3,7 +3,8 @@
 // resumable PUTs), storing what it receives, and scanning every request's URL,
 // headers (base64 too) and body for plaintext markers.
 import { createServer } from 'node:http';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,6 +28,8 @@ export class StorageSite {
     this.hits = [];
     this.chunked = new Map(); // upload id -> {name, size, parts}
     this.requests = 0;
+    this.streamed = new Map(); // name -> {path, size, sha256}
+    this.streamDir = mkdtempSync(join(tmpdir(), 'cloak-stream-'));
   }
 
   /** Strings that must never reach the server; base64 forms are checked too. */
@@ -77,6 +80,7 @@ export class StorageSite {
 
   stop() {
     rm(this.tusDir, { recursive: true, force: true });
+    rm(this.streamDir, { recursive: true, force: true });
     this.server.closeAllConnections?.();
     return new Promise((resolve) => this.server.close(resolve));
   }
@@ -125,6 +129,28 @@ export class StorageSite {
       this.scan('body raw', body);
       this.stored.set(name, body);
       res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ stored: [name] }));
+      return;
+    }
+    if (req.method === 'PUT' && url.pathname.startsWith('/upload/stream/')) {
+      // Large uploads: streamed to disk and hashed, scanned with an overlap so a
+      // marker split across two reads is still found.
+      const name = decodeURIComponent(url.pathname.slice('/upload/stream/'.length));
+      const path = join(this.streamDir, `${this.streamed.size}.bin`);
+      const out = createWriteStream(path);
+      const hash = createHash('sha256');
+      let tail = Buffer.alloc(0);
+      let size = 0;
+      for await (const chunk of req) {
+        const window = Buffer.concat([tail, chunk]);
+        this.scan('body stream', window);
+        tail = window.subarray(Math.max(0, window.length - 128));
+        hash.update(chunk);
+        size += chunk.length;
+        if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+      }
+      await new Promise((r) => out.end(r));
+      this.streamed.set(name, { path, size, sha256: hash.digest('hex') });
+      res.writeHead(201).end();
       return;
     }
     if (req.method === 'POST' && url.pathname === '/upload/chunked') {

@@ -1,0 +1,99 @@
+// A 1 GiB upload through the extension in each browser: the stored .cloak file
+// decrypts (with the CLI) to the same SHA-256, and browser memory growth, summed
+// over all browser processes, stays within 256 MiB beyond what the same upload
+// costs the browser without Cloak. Set CLOAK_LARGE_MIB to change the size.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BROWSERS } from '../lib/browsers.mjs';
+import { CloakBrowser, PASSPHRASE } from '../lib/cloak.mjs';
+import { CLI } from '../lib/fixtures.mjs';
+import { sampleMemory } from '../lib/memory.mjs';
+import { StorageSite } from './site/server.mjs';
+
+const MIB = Number(process.env.CLOAK_LARGE_MIB || 1024);
+const LIMIT = 256 * 1024 * 1024;
+const mib = (n) => `${(n / 1048576).toFixed(0)} MiB`;
+
+function bigFile(dir, marker) {
+  const path = join(dir, 'large.bin');
+  const fd = openSync(path, 'w');
+  const hash = createHash('sha256');
+  const block = Buffer.alloc(1 << 20);
+  for (let i = 0; i < MIB; i++) {
+    randomBytes(4096).copy(block, 0);
+    block.write(`${marker} block ${i}`, 8192);
+    hash.update(block);
+    writeSync(fd, block);
+  }
+  closeSync(fd);
+  return { path, sha256: hash.digest('hex') };
+}
+
+for (const browserName of BROWSERS) {
+  describe(`${MIB} MiB upload in ${browserName}`, () => {
+    let site;
+    let cb;
+    let dir;
+    let fixture;
+    const marker = `PLAINTEXT-MARKER-${randomBytes(6).toString('hex')}`;
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'cloak-large-'));
+      fixture = bigFile(dir, marker);
+      site = await new StorageSite().start();
+      site.watch([marker]);
+      cb = await CloakBrowser.start(browserName);
+      await cb.createVault();
+    });
+    after(async () => {
+      await cb?.close();
+      await site?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function upload() {
+      const page = await cb.browser.newPage();
+      await page.goto(`${site.url}/app.html?mode=stream`);
+      await new Promise((r) => setTimeout(r, 500));
+      const mem = sampleMemory(cb.browser.process().pid);
+      await (await page.$('#picker')).uploadFile(fixture.path);
+      const end = Date.now() + 600_000;
+      while (Date.now() < end && !(await page.evaluate(() => window.uploaded + window.failed.length))) {
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const result = mem.stop();
+      assert.deepEqual(await page.evaluate(() => window.failed), []);
+      await page.close();
+      return result;
+    }
+
+    it('decrypts to the same SHA-256 with bounded browser memory', async (t) => {
+      const plain = await upload(); // the browser's own cost, without Cloak
+      assert.ok(site.hits.length > 0, 'control: the unprotected upload carried plaintext');
+      site.reset();
+      site.streamed.clear();
+      await cb.protect(site.url);
+      const started = Date.now();
+      const sealed = await upload();
+      const seconds = (Date.now() - started) / 1000;
+      assert.deepEqual(site.hits, [], 'no plaintext reached the server');
+      const [[name, stored]] = [...site.streamed];
+      assert.equal(name, 'large.bin.cloak');
+      const keyPath = join(dir, 'key.json');
+      writeFileSync(keyPath, await cb.keyFile());
+      const out = join(dir, 'out.bin');
+      execFileSync(CLI, ['decrypt', '--key', keyPath, '-o', out, stored.path], { env: { ...process.env, CLOAK_PASSPHRASE: PASSPHRASE } });
+      const hash = createHash('sha256');
+      for await (const chunk of createReadStream(out)) hash.update(chunk);
+      assert.equal(hash.digest('hex'), fixture.sha256, 'decrypted SHA-256 matches');
+      const extra = sealed.growth - Math.max(0, plain.growth);
+      t.diagnostic(`${browserName}: growth without Cloak ${mib(plain.growth)}, with Cloak ${mib(sealed.growth)} (peak ${mib(sealed.peak)}), Cloak's share ${mib(extra)}; encrypt+upload ${seconds.toFixed(1)} s`);
+      assert.ok(extra <= LIMIT, `Cloak added ${mib(extra)} of browser memory`);
+    });
+  });
+}
