@@ -2,7 +2,8 @@
 // ciphertext in the extension's private storage (OPFS), so memory stays bounded
 // and the File handed back is disk-backed. Falls back to memory where OPFS is
 // unavailable.
-import init, { Encryptor, VaultKey } from './wasm/cloak.js';
+import init, { Encryptor, VaultKey, planEncryption } from './wasm/cloak.js';
+import { sealWithWebCrypto } from './engine.js';
 
 const ready = init();
 const STAGING = 'staging';
@@ -77,38 +78,64 @@ class Sink {
   }
 }
 
-async function encryptFile({ job, file, keyBytes, pad }) {
-  await ready;
-  await swept;
+function metadataOf(file) {
   const metadata = { name: file.name, mtime: file.lastModified, size: file.size };
   if (file.type) metadata.type = file.type;
-  const enc = new Encryptor([VaultKey.fromBytes(hexToBytes(keyBytes))], [], metadata, pad);
-  const expected = enc.expectedLength();
-  const sink = await Sink.open();
+  return metadata;
+}
+
+// Bulk path: WebCrypto AES-GCM over the crate's plan.
+async function sealFast(file, key, pad, sink, onProgress) {
+  const plan = planEncryption([key], [], metadataOf(file), pad);
+  await sealWithWebCrypto(plan, file, (bytes) => sink.write(bytes), onProgress);
+  return plan.totalLength;
+}
+
+// Reference path: the crate's own AES-GCM engine, when WebCrypto is missing.
+async function sealReference(file, key, pad, sink, onProgress) {
+  const enc = new Encryptor([key], [], metadataOf(file), pad);
   try {
+    const expected = enc.expectedLength();
     sink.write(enc.head());
     const reader = file.stream().getReader();
     let done = 0;
-    let reported = 0;
     for (;;) {
       const { value, done: end } = await reader.read();
       if (end) break;
       sink.write(enc.push(value));
       done += value.length;
-      if (done - reported > 4 << 20) {
-        postMessage({ type: 'progress', job, done });
-        reported = done;
-      }
+      onProgress(done);
     }
-    if (done !== file.size) throw new Error('the file changed while it was read');
     sink.write(enc.finish());
-    if (sink.at !== expected) throw new Error('internal size mismatch');
+    return expected;
+  } finally {
+    enc.free();
+  }
+}
+
+async function encryptFile({ job, file, keyBytes, pad, engine }) {
+  await ready;
+  await swept;
+  const key = VaultKey.fromBytes(hexToBytes(keyBytes));
+  const sink = await Sink.open();
+  let reported = 0;
+  const onProgress = (done) => {
+    if (done - reported > 4 << 20) {
+      postMessage({ type: 'progress', job, done });
+      reported = done;
+    }
+  };
+  try {
+    const useWebCrypto = engine !== 'reference' && globalThis.crypto?.subtle;
+    const expected = await (useWebCrypto ? sealFast : sealReference)(file, key, pad, sink, onProgress);
+    if (sink.at !== expected) throw new Error('the file changed while it was read');
     const out = await sink.close();
     postMessage({ type: 'done', job, file: out });
   } catch (err) {
-    enc.free();
     await sink.discard();
     postMessage({ type: 'failed', job, code: err.code || 'error', message: `Encryption failed: ${err.message}` });
+  } finally {
+    key.free();
   }
 }
 

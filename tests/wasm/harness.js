@@ -1,6 +1,7 @@
 // Runs Cloak's test vectors against the WASM build, inside a real browser.
 // Exposes window.cloakHarness for the Node test runner (tests/wasm/vectors.test.mjs).
 import init, * as cloak from '/extension/crypto/wasm/cloak.js';
+import { nonceFor, sealWithWebCrypto } from '/extension/crypto/engine.js';
 
 const VECTORS = '/tests/vectors/';
 const CHUNK = 16384;
@@ -74,6 +75,11 @@ async function runCobblestone(v) {
     sealed.push(await webcryptoSeal(d.key, d.baseNonce, i, pt.subarray(i * CHUNK, Math.min((i + 1) * CHUNK, pt.length))));
   }
   assert(equal(concat(sealed), ct), 'WebCrypto re-encryption differs from the vector');
+  // The extension's bulk engine, fed the same key material, writes the same bytes.
+  const plan = { key: d.key, baseNonce: d.baseNonce, head: concat([hex(v.salt), d.commitment]), metadataRegion: new Uint8Array(0), padding: 0 };
+  const written = [];
+  await sealWithWebCrypto(plan, new Blob([pt]), (b) => written.push(b.slice()));
+  assert(equal(concat(written), ct), "the extension's WebCrypto engine differs from the vector");
 }
 
 async function runNonce(v) {
@@ -87,6 +93,7 @@ async function runNonce(v) {
   assert(equal(d.key, hex(v.key)) && equal(d.baseNonce, hex(v.base_nonce)), 'derivation');
   assert(equal(d.commitment, hex(v.commitment)), 'commitment');
   assert(equal(cloak.chunkNonce(d.baseNonce, v.index), hex(v.nonce)), 'nonce');
+  assert(equal(nonceFor(d.baseNonce, v.index), hex(v.nonce)), "the extension engine's nonce");
   const pt = await load(v.plaintext);
   const ct = await load(v.ciphertext);
   assert(equal(cloak.sealChunk(d.key, d.baseNonce, v.index, pt), ct), 'crate engine seal');
