@@ -45,6 +45,10 @@ $('options').addEventListener('click', (e) => {
   e.preventDefault();
   ext.runtime.openOptionsPage();
 });
+$('vault').addEventListener('click', (e) => {
+  e.preventDefault();
+  ext.tabs.create({ url: ext.runtime.getURL('extension/ui/vault.html') });
+});
 $('toggle-site').addEventListener('click', async () => {
   try {
     if (status.protected) await unprotectSite(status.origin);

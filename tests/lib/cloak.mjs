@@ -82,6 +82,17 @@ export class CloakBrowser {
     return this.extPage;
   }
 
+  /** Navigates the extension page to another page of the ui/ folder. */
+  async goToExtensionPage(file) {
+    const page = await this.extensionPage();
+    if (this.name === 'chromium') await page.goto(this.url(`extension/ui/${file}`));
+    else {
+      await page.evaluate((f) => { location.href = f; }, file);
+      await page.waitForFunction((f) => location.pathname.endsWith(f) && document.readyState === 'complete', { polling: 100 }, file);
+    }
+    return page;
+  }
+
   /** Evaluates `fn(args)` in an extension page of the ui/ folder (module imports allowed). */
   async inExtension(fn, args = {}) {
     return (await this.extensionPage()).evaluate(fn, args);
