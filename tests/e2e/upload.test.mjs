@@ -163,6 +163,27 @@ for (const browserName of BROWSERS) {
       await expectEncrypted(page, fx);
     });
 
+    it('"upload next file unencrypted" from the popup covers one file, then encryption resumes', async () => {
+      const fx = fresh(2);
+      const page = await openApp('put');
+      const granted = await cb.inExtension(async (url) => {
+        const ext = globalThis.browser ?? globalThis.chrome;
+        const tab = (await ext.tabs.query({})).find((t) => t.url?.startsWith(url));
+        const { MSG, send } = await import('../shared/messages.js');
+        return send(ext, MSG.GRANT_BYPASS, { tabId: tab.id });
+      }, site.url);
+      assert.ok(granted.ok, JSON.stringify(granted));
+      await (await page.$('#picker')).uploadFile(fx.files[0].path);
+      assert.ok(await waitFor(() => site.stored.size === 1));
+      assert.ok(site.stored.has(fx.files[0].name), 'the one allowed file went as is');
+      site.reset();
+      await page.evaluate(() => { window.uploaded = 0; });
+      await (await page.$('#picker')).uploadFile(fx.files[1].path);
+      assert.ok(await waitFor(() => site.stored.size === 1));
+      assert.ok(site.stored.has(`${fx.files[1].name}.cloak`), 'the next file is encrypted again');
+      assert.deepEqual(site.hits.filter((h) => h.marker.includes(fx.markers[1])), []);
+    });
+
     it('hide file names: the site never sees the real name', async () => {
       const fx = fresh(1, 5000, { nameMarker: true });
       await cb.setSettings({ hideNames: true });
