@@ -49,6 +49,10 @@ ensure_test_tools() {
     log "installing Python's cryptography package"
     python3 -m pip install --quiet 'cryptography>=47'
   fi
+  if ! python3 -c 'import copyparty' 2>/dev/null; then
+    log "installing copyparty (a real file server for the upload tests)"
+    python3 -m pip install --quiet 'copyparty>=1.20'
+  fi
 }
 
 build_cli() {
