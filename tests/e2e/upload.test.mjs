@@ -90,6 +90,21 @@ for (const browserName of BROWSERS) {
       });
     }
 
+    it('a file input inside an iframe of the site is protected too', async () => {
+      const fx = fresh(1);
+      const page = await openApp('put');
+      await page.evaluate(() => {
+        const f = document.createElement('iframe');
+        f.src = '/app.html?mode=put';
+        f.id = 'inner';
+        document.body.append(f);
+        return new Promise((r) => f.addEventListener('load', r, { once: true }));
+      });
+      const frame = page.frames().find((f) => f !== page.mainFrame() && f.url().includes('mode=put'));
+      await (await frame.$('#picker')).uploadFile(fx.files[0].path);
+      await expectEncrypted(frame, fx);
+    });
+
     it('classic <form> multipart POST', async () => {
       const fx = fresh(1);
       const page = await openApp('form');
