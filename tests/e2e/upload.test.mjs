@@ -105,6 +105,25 @@ for (const browserName of BROWSERS) {
       await expectEncrypted(frame, fx);
     });
 
+    it('cancel in the progress panel blocks the upload: the page gets no file', async () => {
+      const fx = fresh(1, 400 << 20);
+      const page = await openApp('put');
+      await (await page.$('#picker')).uploadFile(fx.files[0].path);
+      let frame = null;
+      for (let i = 0; i < 100 && !frame; i++) {
+        for (const f of page.frames()) {
+          if (await f.evaluate(() => Boolean(document.getElementById('cancel')) && !document.getElementById('panel').hidden).catch(() => false)) frame = f;
+        }
+        if (!frame) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(frame, 'the progress panel appeared');
+      await frame.evaluate(() => document.getElementById('cancel').click());
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.equal(site.stored.size, 0, 'nothing was uploaded');
+      assert.deepEqual(await page.evaluate(() => window.seen), [], 'the page saw no file');
+      assert.match(await frame.evaluate(() => document.getElementById('detail').textContent), /cancelled/);
+    });
+
     it('classic <form> multipart POST', async () => {
       const fx = fresh(1);
       const page = await openApp('form');

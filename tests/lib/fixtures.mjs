@@ -2,16 +2,27 @@
 // the real `cloak` CLI.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PASSPHRASE, ROOT } from './cloak.mjs';
 
 export const CLI = join(ROOT, 'target/release/cloak');
 
+// Every temporary directory made here is removed when the test process exits.
+const made = [];
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
 /** Writes `count` files of `size` bytes, each full of its own marker; returns {dir, files, markers}. */
 export function makeFixtures(count = 1, size = 40_000, { nameMarker = false } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'cloak-fixtures-'));
+  const dir = tempDir('cloak-fixtures-');
   const files = [];
   const markers = [];
   for (let i = 0; i < count; i++) {
@@ -29,7 +40,7 @@ export function makeFixtures(count = 1, size = 40_000, { nameMarker = false } = 
 
 /** Decrypts `bytes` with the CLI and key file JSON; returns {name, body}. */
 export function cliDecrypt(keyFileJson, bytes) {
-  const work = mkdtempSync(join(tmpdir(), 'cloak-check-'));
+  const work = tempDir('cloak-check-');
   writeFileSync(join(work, 'key.json'), keyFileJson);
   mkdirSync(join(work, 'out'));
   writeFileSync(join(work, 'out', 'input.cloak'), bytes);
