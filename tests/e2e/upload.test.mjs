@@ -199,13 +199,14 @@ for (const browserName of BROWSERS) {
 
     it('"upload next file unencrypted" from the popup covers one file, then encryption resumes', async () => {
       const fx = fresh(2);
-      const page = await openApp('put');
-      const granted = await cb.inExtension(async (url) => {
+      const token = `bypass-${Date.now()}`;
+      const page = await openApp(`put&tab=${token}`);
+      const granted = await cb.inExtension(async (token) => {
         const ext = globalThis.browser ?? globalThis.chrome;
-        const tab = (await ext.tabs.query({})).find((t) => t.url?.startsWith(url));
+        const tab = (await ext.tabs.query({})).find((t) => t.url?.includes(token));
         const { MSG, send } = await import('../shared/messages.js');
         return send(ext, MSG.GRANT_BYPASS, { tabId: tab.id });
-      }, site.url);
+      }, token);
       assert.ok(granted.ok, JSON.stringify(granted));
       await (await page.$('#picker')).uploadFile(fx.files[0].path);
       assert.ok(await waitFor(() => site.stored.size === 1));
