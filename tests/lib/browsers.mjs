@@ -14,20 +14,42 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** Launches `name` ('chromium' or 'firefox'); returns the puppeteer Browser with a `dispose()`. */
-export async function launch(name, { extensionDir, extraPrefs = {} } = {}) {
+/**
+ * Launches `name` ('chromium' or 'firefox'); returns the puppeteer Browser with a
+ * `dispose()`. A cold first start on a loaded 2-core machine has once exceeded
+ * puppeteer's 30 s: allow 90 s and one more attempt.
+ */
+export async function launch(name, options = {}) {
+  try {
+    return await launchOnce(name, options);
+  } catch (err) {
+    if (!/Timed out/.test(String(err?.message))) throw err;
+    return launchOnce(name, options);
+  }
+}
+
+async function launchOnce(name, options) {
   const profile = await mkdtemp(join(tmpdir(), `cloak-${name}-`));
+  try {
+    return await start(name, profile, options);
+  } catch (err) {
+    await rm(profile, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function start(name, profile, { extensionDir, extraPrefs = {} } = {}) {
   let browser;
   if (name === 'chromium') {
     const args = [...CHROMIUM_ARGS];
     if (extensionDir) args.push(`--load-extension=${extensionDir}`, `--disable-extensions-except=${extensionDir}`);
     browser = await puppeteer.launch({
-      executablePath: CHROMIUM, headless: true, userDataDir: profile, dumpio: Boolean(process.env.CLOAK_DUMPIO),
+      executablePath: CHROMIUM, headless: true, userDataDir: profile, dumpio: Boolean(process.env.CLOAK_DUMPIO), timeout: 90_000,
       enableExtensions: Boolean(extensionDir), args,
     });
   } else if (name === 'firefox') {
     browser = await puppeteer.launch({
-      browser: 'firefox', dumpio: Boolean(process.env.CLOAK_DUMPIO), executablePath: FIREFOX, headless: true, userDataDir: profile,
+      browser: 'firefox', dumpio: Boolean(process.env.CLOAK_DUMPIO), timeout: 90_000, executablePath: FIREFOX, headless: true, userDataDir: profile,
       extraPrefsFirefox: {
         'datareporting.policy.dataSubmissionEnabled': false,
         // Accept optional-permission requests without a prompt (headless has none).
