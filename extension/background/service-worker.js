@@ -70,10 +70,12 @@ ext.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === 'cloak-auto-lock') checkAutoLock();
 });
 
-// Keep the toolbar badge honest about the lock state.
+// Keep the toolbar button honest about the lock state (text, not an emoji
+// glyph a system may lack).
 async function updateBadge() {
   const unlocked = await isUnlocked();
-  await ext.action.setBadgeText({ text: unlocked ? '' : '🔒' });
+  await ext.action.setBadgeText({ text: unlocked ? '' : 'off' });
+  await ext.action.setTitle({ title: unlocked ? 'Cloak: unlocked' : 'Cloak: locked' });
 }
 ext.storage.onChanged.addListener((_changes, area) => {
   if (area === 'session') updateBadge();
