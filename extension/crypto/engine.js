@@ -4,7 +4,7 @@
 // engine (Encryptor) is the reference; tests prove both give identical bytes.
 
 export const CHUNK = 16384;
-const IN_FLIGHT = 32;
+const IN_FLIGHT = 16;
 const FLUSH_BYTES = 1 << 20;
 
 /** base nonce XOR the big-endian chunk index (index < 2^38, exact in a double). */
