@@ -105,15 +105,20 @@ pub fn load(path: &Path) -> Result<KeyFile> {
     KeyFile::from_json(&text).with_context(|| format!("{}", path.display()))
 }
 
-/// Loads and unlocks a key file.
-pub fn unlock(path: &Path, pass: &PassphraseArgs) -> Result<Vec<VaultKey>> {
-    let file = load(path)?;
-    let passphrase = secret::passphrase(
+/// The passphrase of the key file at `path`.
+fn passphrase_for(path: &Path, pass: &PassphraseArgs) -> Result<zeroize::Zeroizing<String>> {
+    secret::passphrase(
         PASSPHRASE_ENV,
         pass,
         &format!("Passphrase for {}", path.display()),
         false,
-    )?;
+    )
+}
+
+/// Loads and unlocks a key file.
+pub fn unlock(path: &Path, pass: &PassphraseArgs) -> Result<Vec<VaultKey>> {
+    let file = load(path)?;
+    let passphrase = passphrase_for(path, pass)?;
     Ok(file.unlock(passphrase.as_bytes())?)
 }
 
@@ -143,12 +148,7 @@ fn import(path: &Path, from: Option<&Path>, recovery: bool, pass: &PassphraseArg
         (None, true) => vec![VaultKey::from_recovery_key(&secret::recovery_key()?)?],
         (None, false) => bail!("say what to import: --from KEYFILE or --recovery"),
     };
-    let passphrase = secret::passphrase(
-        PASSPHRASE_ENV,
-        pass,
-        &format!("Passphrase for {}", path.display()),
-        false,
-    )?;
+    let passphrase = passphrase_for(path, pass)?;
     let added = file.import(passphrase.as_bytes(), &incoming)?;
     save(path, &file, true)?;
     println!(
