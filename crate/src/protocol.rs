@@ -23,7 +23,7 @@ use crate::format::{
 use crate::hazmat::{ChunkKeys, KEY_SIZE, SALT_SIZE, SEALED_CHUNK_SIZE};
 use crate::keys::{Identity, KeyId, Recipient, VaultKey, random_bytes};
 use crate::metadata::{Metadata, padme};
-use crate::stream::{PREFIX_SIZE, StreamDecryptor, StreamEncryptor, StreamError};
+use crate::stream::{PREFIX_SIZE, StreamDecryptor, StreamEncryptor, StreamError, open_prefix};
 
 /// HPKE `info` for X25519 stanzas.
 pub const HPKE_INFO: &[u8] = b"cloak/v1 x25519";
@@ -181,20 +181,7 @@ impl Prepared {
         if count > MAX_STANZAS {
             return Err(EncryptError::TooManyRecipients(MAX_STANZAS));
         }
-        let mut metadata = metadata.clone();
-        metadata.padding = 0;
-        if options.pad {
-            let size = metadata.size.ok_or(EncryptError::PaddingNeedsSize)?;
-            // The padding value sits inside the record whose bucket it depends on:
-            // iterate until the bucket is stable (at most once per bucket).
-            for _ in 0..crate::metadata::BUCKETS.len() + 1 {
-                let padding = padding_for(size, metadata.region_len()?);
-                if padding == metadata.padding {
-                    break;
-                }
-                metadata.padding = padding;
-            }
-        }
+        let metadata = padded_metadata(metadata, options.pad)?;
         let region = metadata.encode_region()?;
         let file_key = FileKey::generate()?;
         let mut stanzas = Vec::with_capacity(count);
@@ -263,6 +250,19 @@ impl ExternalSeal {
     }
 }
 
+/// Parses the header and the salt ‖ commitment after it; `Ok(None)` while
+/// `bytes` does not hold them all yet.
+fn split_head(bytes: &[u8]) -> Result<Option<(Header, usize, [u8; PREFIX_SIZE])>, DecryptError> {
+    let Some((header, len)) = parse_header(bytes)? else {
+        return Ok(None);
+    };
+    let Some(prefix) = bytes.get(len..len + PREFIX_SIZE) else {
+        return Ok(None);
+    };
+    let prefix = prefix.try_into().map_err(|_| DecryptError::Truncated)?;
+    Ok(Some((header, len, prefix)))
+}
+
 /// Opens a file's header for an external engine: parses it, unwraps the file
 /// key and checks the commitment. Returns `Ok(None)` when `bytes` does not yet
 /// hold the header, salt and commitment, else their length and the chunk keys.
@@ -272,23 +272,32 @@ pub fn open_external(
     bytes: &[u8],
     keyring: &Keyring,
 ) -> Result<Option<(usize, ChunkKeys)>, DecryptError> {
-    let Some((header, len)) = parse_header(bytes)? else {
-        return Ok(None);
-    };
-    let Some(prefix) = bytes.get(len..len + PREFIX_SIZE) else {
+    let Some((header, len, prefix)) = split_head(bytes)? else {
         return Ok(None);
     };
     let file_key = keyring.unwrap(&header)?;
-    let mut salt = [0u8; SALT_SIZE];
-    salt.copy_from_slice(&prefix[..SALT_SIZE]);
-    let (keys, commitment) = crate::hazmat::derive(&file_key.0, &salt, &bytes[..len]);
-    if !bool::from(subtle::ConstantTimeEq::ct_eq(
-        &commitment[..],
-        &prefix[SALT_SIZE..],
-    )) {
-        return Err(DecryptError::HeaderTampered);
-    }
+    let keys = open_prefix(&file_key.0, &prefix, &bytes[..len]).map_err(map_stream)?;
     Ok(Some((len + PREFIX_SIZE, keys)))
+}
+
+/// `metadata` with its `padding` set: 0, or with `pad` the PADMÉ padding for its
+/// declared size. Encryption and size prediction both use this.
+pub fn padded_metadata(metadata: &Metadata, pad: bool) -> Result<Metadata, EncryptError> {
+    let mut metadata = metadata.clone();
+    metadata.padding = 0;
+    if pad {
+        let size = metadata.size.ok_or(EncryptError::PaddingNeedsSize)?;
+        // The padding value sits inside the record whose bucket it depends on:
+        // iterate until the bucket is stable (at most once per bucket).
+        for _ in 0..crate::metadata::BUCKETS.len() + 1 {
+            let padding = padding_for(size, metadata.region_len()?);
+            if padding == metadata.padding {
+                break;
+            }
+            metadata.padding = padding;
+        }
+    }
+    Ok(metadata)
 }
 
 /// Encrypts one file, push by push.
@@ -544,14 +553,9 @@ impl Decryptor {
             State::Failed(e) => Err(e),
             State::Header(mut buf) => {
                 buf.extend_from_slice(data);
-                let Some((header, len)) = parse_header(&buf)? else {
+                let Some((header, len, prefix)) = split_head(&buf)? else {
                     return Ok(State::Header(buf));
                 };
-                let Some(prefix) = buf.get(len..len + PREFIX_SIZE) else {
-                    return Ok(State::Header(buf));
-                };
-                let prefix: [u8; PREFIX_SIZE] =
-                    prefix.try_into().map_err(|_| DecryptError::Truncated)?;
                 let file_key = self.keyring.unwrap(&header)?;
                 let stream =
                     StreamDecryptor::new(&file_key.0, &prefix, &buf[..len]).map_err(map_stream)?;

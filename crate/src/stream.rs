@@ -108,6 +108,22 @@ impl StreamEncryptor {
     }
 }
 
+/// Derives the chunk keys from the salt ‖ commitment `prefix` and checks the
+/// commitment, in constant time, before any chunk may be opened.
+pub fn open_prefix(
+    input_key: &[u8; KEY_SIZE],
+    prefix: &[u8; PREFIX_SIZE],
+    context: &[u8],
+) -> Result<ChunkKeys, StreamError> {
+    let mut salt = [0u8; SALT_SIZE];
+    salt.copy_from_slice(&prefix[..SALT_SIZE]);
+    let (keys, commitment) = hazmat::derive(input_key, &salt, context);
+    if !bool::from(commitment.ct_eq(&prefix[SALT_SIZE..])) {
+        return Err(StreamError::CommitmentMismatch);
+    }
+    Ok(keys)
+}
+
 /// Decrypts a message chunk by chunk.
 pub struct StreamDecryptor {
     keys: ChunkKeys,
@@ -124,14 +140,8 @@ impl StreamDecryptor {
         prefix: &[u8; PREFIX_SIZE],
         context: &[u8],
     ) -> Result<Self, StreamError> {
-        let mut salt = [0u8; SALT_SIZE];
-        salt.copy_from_slice(&prefix[..SALT_SIZE]);
-        let (keys, commitment) = hazmat::derive(input_key, &salt, context);
-        if !bool::from(commitment.ct_eq(&prefix[SALT_SIZE..])) {
-            return Err(StreamError::CommitmentMismatch);
-        }
         Ok(Self {
-            keys,
+            keys: open_prefix(input_key, prefix, context)?,
             index: 0,
             buf: Vec::with_capacity(SEALED_CHUNK_SIZE),
             received: 0,

@@ -216,13 +216,8 @@ pub fn ciphertext_length(
     let mut meta = metadata_from(metadata)?;
     let size = whole_number(size)?;
     meta.size = Some(size);
-    meta.padding = 0;
-    let mut region = meta.region_len()?;
-    if pad {
-        meta.padding = protocol::padding_for(size, region);
-        region = meta.region_len()?;
-        meta.padding = protocol::padding_for(size, region);
-    }
+    let meta = protocol::padded_metadata(&meta, pad)?;
+    let region = meta.region_len()?;
     let header = crate::format::header_len(vault_keys, recipients);
     Ok(protocol::ciphertext_len(size, region, header, meta.padding) as f64)
 }

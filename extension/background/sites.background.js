@@ -50,7 +50,7 @@ export async function siteStatus(tabId) {
     return { origin: null, protected: false };
   }
   const sites = await enabledSites();
-  const isProtected = sites.some((s) => originsFor(s).includes(origin) || s === origin);
+  const isProtected = sites.some((s) => originsFor(s).includes(origin));
   const { scriptsRegisteredAt = 0, hooked = {} } = await ext.storage.session.get(['scriptsRegisteredAt', 'hooked']);
   const loadedAt = hooked[tabId] || 0;
   return { origin, protected: isProtected, reloadRequired: isProtected && loadedAt < scriptsRegisteredAt };
