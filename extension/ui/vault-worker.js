@@ -3,64 +3,32 @@
 // bounded. A decrypted file is released to the page only after its last chunk
 // authenticated; on failure the staged bytes are deleted.
 import init, { Decryptor, Encryptor, VaultKey } from '../crypto/wasm/cloak.js';
+import { Sink, fileMetadata, hexToBytes, readFile } from '../shared/staging.js';
 
 const ready = init();
 const DIR = 'vault';
 const MAGIC = [0x89, 0x43, 0x4c, 0x4f, 0x41, 0x4b, 0x0d, 0x0a];
 
-const hexToBytes = (hex) => Uint8Array.from(hex.match(/../g), (b) => parseInt(b, 16));
-
-async function stage() {
-  const root = await navigator.storage.getDirectory();
-  const dir = await root.getDirectoryHandle(DIR, { create: true });
-  const name = crypto.randomUUID();
-  const handle = await dir.getFileHandle(name, { create: true });
-  const access = await handle.createSyncAccessHandle();
-  let at = 0;
-  return {
-    write(bytes) {
-      if (bytes.length) at += access.write(bytes, { at });
-    },
-    async finish() {
-      access.flush();
-      access.close();
-      return handle.getFile();
-    },
-    async discard() {
-      try {
-        access.close();
-      } catch {
-        // already closed
-      }
-      await dir.removeEntry(name).catch(() => {});
-    },
-  };
-}
-
 function isCloak(head) {
   return MAGIC.every((b, i) => head[i] === b);
 }
 
+// Reads `file` into `push`, reporting progress every 2 MiB.
 async function pump(file, push, job) {
-  const reader = file.stream().getReader();
-  let done = 0;
   let reported = 0;
-  for (;;) {
-    const { value, done: end } = await reader.read();
-    if (end) break;
-    push(value);
-    done += value.length;
+  await readFile(file, (bytes, done) => {
+    push(bytes);
     if (done - reported > 2 << 20) {
       postMessage({ type: 'progress', job, done });
       reported = done;
     }
-  }
+  });
 }
 
 async function run({ job, file, keys }) {
   await ready;
   const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
-  const sink = await stage();
+  const sink = await Sink.open(DIR);
   const vaultKeys = () => keys.map((k) => VaultKey.fromBytes(hexToBytes(k)));
   try {
     if (isCloak(head) || file.name.endsWith('.cloak')) {
@@ -69,18 +37,17 @@ async function run({ job, file, keys }) {
       sink.write(dec.finish());
       const meta = dec.metadata();
       dec.free();
-      const out = await sink.finish();
+      const out = await sink.close();
       postMessage({ type: 'done', job, op: 'decrypted', file: out, metadata: meta });
     } else {
-      const metadata = { name: file.name, mtime: file.lastModified, size: file.size };
-      if (file.type) metadata.type = file.type;
+      const metadata = fileMetadata(file);
       const [first] = vaultKeys();
       const enc = new Encryptor([first], [], metadata, false);
       sink.write(enc.head());
       await pump(file, (bytes) => sink.write(enc.push(bytes)), job);
       sink.write(enc.finish());
       enc.free();
-      const out = await sink.finish();
+      const out = await sink.close();
       postMessage({ type: 'done', job, op: 'encrypted', file: out, metadata: { name: `${file.name}.cloak` } });
     }
   } catch (err) {

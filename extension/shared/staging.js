@@ -1,0 +1,80 @@
+// Helpers shared by Cloak's workers (the crypto frame's and the vault page's):
+// staging output in the extension's private storage (OPFS) so memory stays
+// bounded and the resulting File is disk-backed, and reading a File in order.
+
+export const hexToBytes = (hex) => Uint8Array.from(hex.match(/../g), (b) => parseInt(b, 16));
+
+/** The metadata Cloak stores for a File. */
+export function fileMetadata(file) {
+  const metadata = { name: file.name, mtime: file.lastModified, size: file.size };
+  if (file.type) metadata.type = file.type;
+  return metadata;
+}
+
+/** The OPFS directory `name`, or null where OPFS is unavailable. */
+export async function stagingDir(name) {
+  try {
+    const root = await navigator.storage.getDirectory();
+    return await root.getDirectoryHandle(name, { create: true });
+  } catch {
+    return null;
+  }
+}
+
+/** Feeds every chunk of `file` to `onChunk` in order; returns the bytes read. */
+export async function readFile(file, onChunk) {
+  const reader = file.stream().getReader();
+  let done = 0;
+  for (;;) {
+    const { value, done: end } = await reader.read();
+    if (end) return done;
+    done += value.length;
+    onChunk(value, done);
+  }
+}
+
+/** A staged output file: written in order, then closed into a File or discarded. */
+export class Sink {
+  /** Opens a new file in OPFS directory `dirName`; in memory if OPFS is missing and `memoryFallback`. */
+  static async open(dirName, { memoryFallback = false } = {}) {
+    const dir = await stagingDir(dirName);
+    if (dir) {
+      const name = `${crypto.randomUUID()}.cloak`;
+      const handle = await dir.getFileHandle(name, { create: true });
+      const access = await handle.createSyncAccessHandle();
+      return new Sink({ dir, name, handle, access });
+    }
+    if (!memoryFallback) throw new Error("the extension's private storage is unavailable");
+    return new Sink(null);
+  }
+
+  constructor(opfs) {
+    this.opfs = opfs;
+    this.parts = [];
+    this.at = 0;
+  }
+
+  write(bytes) {
+    if (!bytes.length) return;
+    if (this.opfs) this.opfs.access.write(bytes, { at: this.at });
+    else this.parts.push(bytes);
+    this.at += bytes.length;
+  }
+
+  async close() {
+    if (!this.opfs) return new Blob(this.parts);
+    this.opfs.access.flush();
+    this.opfs.access.close();
+    return this.opfs.handle.getFile();
+  }
+
+  async discard() {
+    if (!this.opfs) return;
+    try {
+      this.opfs.access.close();
+    } catch {
+      // already closed
+    }
+    await this.opfs.dir.removeEntry(this.opfs.name).catch(() => {});
+  }
+}
