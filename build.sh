@@ -77,13 +77,16 @@ stage_extension() {
     cp -r extension "dist/$target/"
     find "dist/$target" -name '*.d.ts' -delete
   done
-  # The one manifest carries both background keys; each package keeps its own.
+  # The one manifest carries both background keys and both browsers'
+  # permissions; each package keeps its own.
   python3 - <<'PY'
 import json
+ONLY = {"offscreen": "chrome"}  # permission -> the one target that knows it
 for target, drop in (("chrome", "scripts"), ("firefox", "service_worker")):
     path = f"dist/{target}/manifest.json"
     m = json.load(open(path))
     m["background"].pop(drop)
+    m["permissions"] = [p for p in m["permissions"] if ONLY.get(p, target) == target]
     if target == "chrome":
         m.pop("browser_specific_settings")
     json.dump(m, open(path, "w"), indent=2, ensure_ascii=False)

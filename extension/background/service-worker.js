@@ -7,6 +7,7 @@ import { noteHooked, setSite, siteStatus, syncContentScripts } from './sites.bac
 import { grantBypass, takeBypass } from './bypass.background.js';
 import { checkAutoLock, isUnlocked, lock, openUnlockWindow, recordOp, touch, vaultKeyForFrame } from './vault.background.js';
 import { claimPairing, issuePairing } from './pairing.background.js';
+import { createMenu, keysForOffscreen, listen as listenForDownloads, onDecrypterEvent } from './downloads.background.js';
 
 const EXT_PROTOCOLS = new Set(['chrome-extension:', 'moz-extension:']);
 
@@ -21,6 +22,12 @@ function isContentScript(sender) {
   if (sender.id !== ext.runtime.id || !sender.tab || !sender.url) return false;
   const { protocol } = new URL(sender.url);
   return protocol === 'https:' || protocol === 'http:' || protocol === 'about:';
+}
+
+/** Chromium's offscreen document that decrypts downloads. */
+function isOffscreen(sender) {
+  return isExtensionPage(sender) && !sender.tab
+    && new URL(sender.url).pathname === '/extension/download/offscreen.html';
 }
 
 function isCryptoFrame(sender) {
@@ -41,10 +48,12 @@ const HANDLERS = {
   [MSG.LOCK]: { allow: isExtensionPage, run: () => lock() },
   [MSG.UNLOCKED]: { allow: isExtensionPage, run: () => touch() },
   [MSG.GRANT_BYPASS]: { allow: isExtensionPage, run: (m) => grantBypass(m.tabId) },
+  [MSG.DOWNLOAD_KEYS]: { allow: isOffscreen, run: () => keysForOffscreen() },
+  [MSG.DOWNLOAD_EVENT]: { allow: isOffscreen, run: (m) => onDecrypterEvent({ ...m, type: m.event }) },
 };
 
 ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
-  if (!validate(msg)) return false;
+  if (!validate(msg) || !Object.hasOwn(HANDLERS, msg.type)) return false;
   const handler = HANDLERS[msg.type];
   if (!handler.allow(sender)) {
     console.warn('Cloak: refused', msg.type, 'from', sender.url);
@@ -56,7 +65,10 @@ ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   return true;
 });
 
+listenForDownloads();
+
 ext.runtime.onInstalled.addListener(async ({ reason }) => {
+  createMenu();
   await syncContentScripts();
   if (reason === 'install') {
     await ext.tabs.create({ url: ext.runtime.getURL('extension/ui/onboarding.html') });

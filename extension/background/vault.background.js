@@ -9,6 +9,12 @@ export async function isUnlocked() {
   return Boolean(vault?.keys?.length);
 }
 
+/** Every unlocked vault key (hex), for decryption in extension contexts. */
+export async function unlockedKeys() {
+  const { vault } = await ext.storage.session.get('vault');
+  return vault?.keys ?? [];
+}
+
 /**
  * The default vault key, for the crypto frame only (Firefox gives extension
  * frames inside web pages no storage.session). Counts as activity.
@@ -59,9 +65,17 @@ export async function openUnlockWindow() {
   });
 }
 
-/** Remembers the last few operations for the popup (names in session storage only). */
-export async function recordOp(msg, sender) {
+/**
+ * Remembers an operation for the popup (names in session storage only):
+ * `{name, status, size?, code?, message?, tabId?}`.
+ */
+export async function recordOutcome(op) {
   const { recent = [] } = await ext.storage.session.get('recent');
-  recent.unshift({ name: msg.name, status: msg.status, size: msg.size, tabId: sender.tab.id, at: Date.now() });
+  recent.unshift({ ...op, at: Date.now() });
   await ext.storage.session.set({ recent: recent.slice(0, 20) });
+}
+
+/** An upload the crypto frame finished or refused. */
+export function recordOp(msg, sender) {
+  return recordOutcome({ name: msg.name, status: msg.status, size: msg.size, tabId: sender.tab.id });
 }

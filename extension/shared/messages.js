@@ -17,6 +17,12 @@ export const MSG = Object.freeze({
   LOCK: 'lock',
   UNLOCKED: 'unlocked',
   GRANT_BYPASS: 'grant-bypass',
+  // background -> Chromium's offscreen document (download decrypter)
+  DOWNLOAD_DECRYPT: 'download-decrypt',
+  DOWNLOAD_RELEASE: 'download-release',
+  // offscreen document -> background
+  DOWNLOAD_KEYS: 'download-keys',
+  DOWNLOAD_EVENT: 'download-event',
 });
 
 const SCHEMAS = {
@@ -32,14 +38,27 @@ const SCHEMAS = {
   [MSG.LOCK]: {},
   [MSG.UNLOCKED]: {},
   [MSG.GRANT_BYPASS]: { tabId: 'number' },
+  [MSG.DOWNLOAD_DECRYPT]: { job: 'number', url: 'string' },
+  [MSG.DOWNLOAD_RELEASE]: { job: 'number' },
+  [MSG.DOWNLOAD_KEYS]: {},
+  [MSG.DOWNLOAD_EVENT]: {
+    job: 'number', event: 'string', url: 'string?', name: 'string?', code: 'string?', message: 'string?',
+    headerOk: 'boolean?', done: 'number?', total: 'number?', size: 'number?',
+  },
 };
 
-/** True when `msg` is an object of a declared type whose fields have the declared types. */
+/**
+ * True when `msg` is an object of a declared type whose fields have the
+ * declared types (a kind ending in `?` may be absent).
+ */
 export function validate(msg) {
   if (!msg || typeof msg !== 'object' || typeof msg.type !== 'string') return false;
   const schema = Object.hasOwn(SCHEMAS, msg.type) ? SCHEMAS[msg.type] : null;
   if (!schema) return false;
-  for (const [field, kind] of Object.entries(schema)) {
+  for (const [field, declared] of Object.entries(schema)) {
+    const optional = declared.endsWith('?');
+    const kind = optional ? declared.slice(0, -1) : declared;
+    if (optional && msg[field] === undefined) continue;
     if (typeof msg[field] !== kind) return false;
     if (kind === 'string' && msg[field].length > 4096) return false;
     if (kind === 'number' && !Number.isFinite(msg[field])) return false;

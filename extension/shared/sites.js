@@ -40,3 +40,23 @@ export function originsFor(origin) {
   const known = KNOWN_SITES.find((s) => s.origins[0] === origin);
   return known ? known.origins : [origin];
 }
+
+/**
+ * Whether `url` belongs to one of the enabled `sites` (each expanded to its
+ * origins). Like match patterns, ports are ignored and `*.host` covers
+ * subdomains; a `blob:` URL counts as the origin that made it.
+ */
+export function siteCovers(sites, url) {
+  let u;
+  try {
+    u = new URL(url);
+    if (u.protocol === 'blob:') u = new URL(u.pathname);
+  } catch {
+    return false;
+  }
+  return sites.flatMap(originsFor).some((origin) => {
+    const m = /^(https?):\/\/(\*\.)?([^/:]+)/.exec(origin);
+    if (!m || u.protocol !== `${m[1]}:`) return false;
+    return m[2] ? u.hostname.endsWith(`.${m[3]}`) : u.hostname === m[3];
+  });
+}

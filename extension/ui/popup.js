@@ -34,7 +34,7 @@ async function render() {
   const { recent = [] } = await ext.storage.session.get('recent');
   $('recent').replaceChildren(...recent.slice(0, 5).map((r) => {
     const li = document.createElement('li');
-    li.textContent = `${r.status}: ${r.name}`;
+    li.textContent = `${r.status}: ${r.name}${r.message ? ` — ${r.message}` : ''}`;
     return li;
   }));
   if (!recent.length) $('recent').textContent = 'Nothing yet in this session.';

@@ -4,6 +4,7 @@
 import init, { safeFileName } from '../crypto/wasm/cloak.js';
 import { ext } from '../shared/api.js';
 import { isUnlocked, unlock } from './vault-ops.js';
+import { describeFailure } from '../shared/outcomes.js';
 
 const $ = (id) => document.getElementById(id);
 const ready = init();
@@ -69,16 +70,6 @@ async function save(name, file) {
   return 'downloaded';
 }
 
-const MESSAGES = {
-  not_cloak: 'This is not a Cloak file.',
-  unsupported_version: 'This file was made by a newer version of Cloak. Update Cloak to open it.',
-  truncated: 'The file is incomplete (truncated). Download it again.',
-  truncated_or_tampered: 'The file is incomplete or was modified. Download it again.',
-  payload_tampered: 'The file was modified or corrupted; it cannot be trusted.',
-  header_tampered: 'The file was modified or corrupted; it cannot be trusted.',
-  trailing_data: 'The file has extra data at its end; it was modified.',
-  locked: 'Cloak is locked. Unlock it above, then try again.',
-};
 
 function addRow(file) {
   const li = document.createElement('li');
@@ -123,7 +114,7 @@ async function handle(files) {
       row.li.dataset.state = 'failed';
       row.li.dataset.code = err.code || 'error';
       row.msg.className = 'msg error';
-      row.msg.textContent = MESSAGES[err.code] || err.message;
+      row.msg.textContent = describeFailure(err);
     }
     doneBytes = before + file.size;
     $('total').value = totalBytes ? doneBytes / totalBytes : 1;

@@ -1,7 +1,7 @@
 // Launches Debian's Chromium and Firefox ESR headless through puppeteer-core
 // (recipes in ../shared/BROWSER-TESTS.md). Each launch gets a fresh profile that
 // is deleted on close.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
@@ -38,8 +38,27 @@ async function launchOnce(name, options) {
   }
 }
 
-async function start(name, profile, { extensionDir, extraPrefs = {} } = {}) {
+/** Browser preferences that save downloads to `dir` without asking. */
+function downloadPrefs(dir) {
+  return {
+    'browser.download.dir': dir,
+    'browser.download.folderList': 2,
+    'browser.download.useDownloadDir': true,
+    'browser.download.always_ask_before_handling_new_types': false,
+    'browser.download.start_downloads_in_tmp_dir': false,
+    'browser.download.alwaysOpenPanel': false,
+  };
+}
+
+async function start(name, profile, { extensionDir, extraPrefs = {}, downloadDir } = {}) {
   let browser;
+  if (name === 'chromium' && downloadDir) {
+    // CDP's Browser.setDownloadBehavior would stop downloads.onDeterminingFilename.
+    await mkdir(join(profile, 'Default'), { recursive: true });
+    await writeFile(join(profile, 'Default', 'Preferences'), JSON.stringify({
+      download: { default_directory: downloadDir, prompt_for_download: false },
+    }));
+  }
   if (name === 'chromium') {
     const args = [...CHROMIUM_ARGS];
     if (extensionDir) args.push(`--load-extension=${extensionDir}`, `--disable-extensions-except=${extensionDir}`);
@@ -56,6 +75,7 @@ async function start(name, profile, { extensionDir, extraPrefs = {} } = {}) {
         'extensions.webextOptionalPermissionPrompts': false,
         'devtools.console.stdout.chrome': Boolean(process.env.CLOAK_DUMPIO),
         'devtools.console.stdout.content': Boolean(process.env.CLOAK_DUMPIO),
+        ...(downloadDir ? downloadPrefs(downloadDir) : {}),
         ...extraPrefs,
       },
     });

@@ -29,14 +29,15 @@ async function stage(browserName) {
 }
 
 export class CloakBrowser {
-  static async start(browserName) {
+  /** `options.downloadDir`: where the browser saves downloads, without asking. */
+  static async start(browserName, { downloadDir } = {}) {
     const extDir = await stage(browserName);
     // Firefox picks a random moz-extension UUID per profile; fix it by preference.
     const uuid = randomUUID();
     const manifest = JSON.parse(await readFile(join(extDir, 'manifest.json'), 'utf8'));
     const gecko = manifest.browser_specific_settings?.gecko;
     const extraPrefs = gecko ? { 'extensions.webextensions.uuids': JSON.stringify({ [gecko.id]: uuid }) } : {};
-    const browser = await launch(browserName, { extensionDir: extDir, extraPrefs });
+    const browser = await launch(browserName, { extensionDir: extDir, extraPrefs, downloadDir });
     const self = new CloakBrowser(browserName, browser, extDir);
     if (browserName === 'firefox') self.base = `moz-extension://${uuid}`;
     else await self.findBase();
@@ -145,6 +146,14 @@ export class CloakBrowser {
 
   async unlock(passphrase = PASSPHRASE) {
     return this.inExtension(async ({ passphrase }) => (await import('./vault-ops.js')).unlock(passphrase), { passphrase });
+  }
+
+  /** What Cloak recorded for the popup's "Recent" list, newest first. */
+  async recent() {
+    return this.inExtension(async () => {
+      const ext = globalThis.browser ?? globalThis.chrome;
+      return (await ext.storage.session.get('recent')).recent || [];
+    });
   }
 
   async keyFile() {

@@ -3,8 +3,8 @@
 // resumable PUTs), storing what it receives, and scanning every request's URL,
 // headers (base64 too) and body for plaintext markers.
 import { createServer } from 'node:http';
-import { createWriteStream, mkdtempSync, readdirSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,6 +16,8 @@ import Busboy from 'busboy';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '../../..');
 const PAGES = { '/': 'app.html', '/app.html': 'app.html', '/app.js': 'app.js', '/uppy.html': 'uppy.html' };
+const SESSION = randomBytes(12).toString('hex');
+const SIGNING_KEY = randomBytes(32);
 const VENDOR = {
   '/vendor/uppy.min.mjs': join(ROOT, 'node_modules/uppy/dist/uppy.min.mjs'),
   '/vendor/uppy.min.css': join(ROOT, 'node_modules/uppy/dist/uppy.min.css'),
@@ -30,6 +32,58 @@ export class StorageSite {
     this.requests = 0;
     this.streamed = new Map(); // name -> {path, size, sha256}
     this.streamDir = mkdtempSync(join(tmpdir(), 'cloak-stream-'));
+    this.served = new Map(); // name -> {bytes | path, size}
+    this.downloadLog = []; // {path, status}
+  }
+
+  /** Offers `bytes` (or the file at `path`) for download as `name`; returns the link styles' URLs. */
+  offer(name, { bytes, path, size }) {
+    this.served.set(name, { bytes, path, size: bytes ? bytes.length : size });
+    const n = encodeURIComponent(name);
+    const exp = Date.now() + 10 * 60_000;
+    const sig = createHmac('sha256', SIGNING_KEY).update(`${name}|${exp}`).digest('hex');
+    return {
+      direct: `${this.url}/dl/direct/${n}`,
+      attachment: `${this.url}/dl/attach?name=${n}`,
+      signed: `${this.url}/dl/signed/${n}?exp=${exp}&sig=${sig}`,
+      cookie: `${this.url}/dl/private/${n}`,
+      once: `${this.url}/dl/once/${n}?token=${randomBytes(8).toString('hex')}`,
+      post: `${this.url}/dl/post`,
+    };
+  }
+
+  /** Serves a download; every link style ends here once its check passed. */
+  async serveDownload(req, res, url) {
+    const parts = url.pathname.split('/'); // ['', 'dl', style, name]
+    const style = parts[2];
+    let name = parts[3] ? decodeURIComponent(parts[3]) : url.searchParams.get('name');
+    if (style === 'post') name = new URLSearchParams((await this.body(req)).toString()).get('name');
+    const item = this.served.get(name);
+    const deny = (status) => {
+      this.downloadLog.push({ path: url.pathname, style, status });
+      res.writeHead(status).end();
+    };
+    if (!item) return deny(404);
+    if (style === 'post' && req.method !== 'POST') return deny(405);
+    if (style === 'signed') {
+      const exp = Number(url.searchParams.get('exp'));
+      const sig = createHmac('sha256', SIGNING_KEY).update(`${name}|${exp}`).digest('hex');
+      if (sig !== url.searchParams.get('sig') || exp < Date.now()) return deny(403);
+    }
+    if (style === 'private' && !String(req.headers.cookie || '').includes(`session=${SESSION}`)) return deny(401);
+    if (style === 'once') {
+      const token = url.searchParams.get('token');
+      this.usedTokens ??= new Set();
+      if (this.usedTokens.has(token)) return deny(410);
+      this.usedTokens.add(token);
+    }
+    this.downloadLog.push({ path: url.pathname, style, status: 200 });
+    const headers = { 'content-type': 'application/octet-stream', 'content-length': item.size };
+    if (style !== 'direct') headers['content-disposition'] = `attachment; filename*=UTF-8''${encodeURIComponent(name)}`;
+    res.writeHead(200, headers);
+    if (item.bytes) res.end(item.bytes);
+    else createReadStream(item.path).pipe(res);
+    return undefined;
   }
 
   /** Strings that must never reach the server; base64 forms are checked too. */
@@ -101,6 +155,15 @@ export class StorageSite {
       for (const piece of String(v).split(/[ ,]+/)) {
         if (/^[A-Za-z0-9+/=]{8,}$/.test(piece)) this.scan(`header ${k} (base64)`, Buffer.from(piece, 'base64'));
       }
+    }
+    if (url.pathname.startsWith('/dl/')) {
+      await this.serveDownload(req, res, url);
+      return;
+    }
+    if (url.pathname === '/login') {
+      res.writeHead(200, { 'set-cookie': `session=${SESSION}; Path=/; HttpOnly; SameSite=Lax`, 'content-type': 'text/html' })
+        .end('<!doctype html><title>Signed in</title><p>Signed in.</p>');
+      return;
     }
     if (url.pathname.startsWith('/files')) {
       await this.tus.handle(req, res);

@@ -1,0 +1,265 @@
+// Decrypt on download. A `.cloak` download from a protected site is held
+// (paused, its file name undecided, in Chromium; left running in Firefox) while
+// Cloak fetches the same URL again from the extension, with the user's
+// credentials. Only once a
+// valid Cloak header has arrived (key unwrapped, commitment checked) is the
+// original cancelled; any earlier failure lets the original finish, so a
+// single-use or POST-only URL still leaves the user the ciphertext. The
+// decrypted file is saved under the original name from the encrypted metadata,
+// and only after its last chunk authenticated. Nothing here is reachable by a
+// page: decryption starts only from the user's own download or menu click.
+import { ext } from '../shared/api.js';
+import { MSG, send } from '../shared/messages.js';
+import { siteCovers } from '../shared/sites.js';
+import { describeFailure } from '../shared/outcomes.js';
+import { DownloadDecrypter } from '../download/decrypter.js';
+import { enabledSites } from './sites.background.js';
+import { isUnlocked, openUnlockWindow, recordOutcome, unlockedKeys } from './vault.background.js';
+
+const UNLOCK_WAIT_MS = 2 * 60_000;
+const OFFSCREEN_PATH = 'extension/download/offscreen.html';
+const MENU_ID = 'cloak-decrypt-link';
+const VAULT_URL = 'extension/ui/vault.html';
+
+const jobs = new Map(); // job -> {hold, name, kind}
+const saving = new Map(); // our download id -> job
+const ownNames = new Map(); // blob: URL -> file name (Chromium suggests it)
+let nextJob = Date.now();
+
+// ---- where decryption runs: Chromium's offscreen document, or Firefox's background page
+
+let local = null;
+async function ensureOffscreen() {
+  const contexts = await ext.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'] });
+  if (contexts.length) return;
+  await ext.offscreen.createDocument({
+    url: OFFSCREEN_PATH, reasons: ['BLOBS'], justification: 'Save decrypted downloads through blob: URLs',
+  }).catch((err) => {
+    if (!/single offscreen/i.test(String(err?.message))) throw err;
+  });
+}
+
+async function startDecrypter(job, url) {
+  if (ext.offscreen) {
+    await ensureOffscreen();
+    await send(ext, MSG.DOWNLOAD_DECRYPT, { job, url });
+  } else {
+    local ??= new DownloadDecrypter(onDecrypterEvent);
+    local.start(job, url, await unlockedKeys());
+  }
+}
+
+function releaseDecrypter(job) {
+  if (ext.offscreen) send(ext, MSG.DOWNLOAD_RELEASE, { job }).catch(() => {});
+  else local?.release(job);
+}
+
+// ---- which downloads are Cloak's to take
+
+const baseName = (path) => String(path || '').split(/[/\\]/).pop();
+const OPAQUE_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream']);
+
+/**
+ * 'cloak' (a .cloak name), 'sniff' (an opaque name that may hide one),
+ * 'manual' (a .cloak file Cloak cannot fetch again), or null.
+ */
+export async function classify({ url, referrer, filename, mime }) {
+  if (!url) return null;
+  const sites = await enabledSites();
+  if (!siteCovers(sites, url) && !(referrer && siteCovers(sites, referrer))) return null;
+  const name = baseName(filename).toLowerCase();
+  const { protocol } = new URL(url);
+  if (protocol === 'blob:' || protocol === 'data:') return name.endsWith('.cloak') ? 'manual' : null;
+  if (protocol !== 'https:' && protocol !== 'http:') return null;
+  if (name.endsWith('.cloak')) return 'cloak';
+  if (!/\.[a-z0-9]{1,8}$/.test(name) && OPAQUE_TYPES.has(mime || '')) return 'sniff';
+  return null;
+}
+
+// ---- the job
+
+function notify(title, message, { vault = false } = {}) {
+  const id = `cloak-${vault ? 'vault' : 'info'}-${crypto.randomUUID()}`;
+  ext.notifications?.create(id, {
+    type: 'basic', iconUrl: ext.runtime.getURL('extension/ui/icons/cloak-128.png'), title, message,
+  }).catch(() => {});
+}
+
+async function waitForUnlock() {
+  if (await isUnlocked()) return true;
+  await openUnlockWindow();
+  const deadline = Date.now() + UNLOCK_WAIT_MS;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    if (await isUnlocked()) return true;
+  }
+  return false;
+}
+
+/**
+ * Decrypts `url` for the user. `hold` controls the original download, if any:
+ * `cancel()` once the header is valid, `release()` to let it finish.
+ */
+export async function takeOver(url, name, kind, hold) {
+  const job = nextJob++;
+  jobs.set(job, { hold, name, kind });
+  if (!(await waitForUnlock())) {
+    onDecrypterEvent({ type: 'failed', job, headerOk: false, code: 'locked', message: 'Cloak is locked.' });
+    return;
+  }
+  try {
+    await startDecrypter(job, url);
+  } catch (err) {
+    onDecrypterEvent({ type: 'failed', job, headerOk: false, code: 'error', message: String(err?.message || err) });
+  }
+}
+
+async function onDone(job, { url, name, size }) {
+  ownNames.set(url, name);
+  try {
+    const id = await ext.downloads.download({ url, filename: name, conflictAction: 'uniquify', saveAs: false });
+    saving.set(id, { job, name, size });
+  } catch (err) {
+    ownNames.delete(url);
+    releaseDecrypter(job);
+    await recordOutcome({ name, status: 'failed', code: 'save_failed', message: String(err?.message || err) });
+    notify('Cloak could not save the decrypted file', `${name}: ${err?.message || err}`);
+  }
+  jobs.delete(job);
+}
+
+async function onFailed(job, entry, ev) {
+  jobs.delete(job);
+  if (!ev.headerOk) entry.hold.release();
+  // An opaque name that was not a Cloak file is none of Cloak's business.
+  if (entry.kind === 'sniff' && !ev.headerOk && (ev.code === 'not_cloak' || ev.code === 'fetch_failed')) return;
+  const text = describeFailure(ev);
+  const kept = ev.headerOk || !entry.hold.original
+    ? 'Nothing was saved.'
+    : 'The encrypted file was saved as it is; you can open it in the Cloak vault.';
+  await recordOutcome({ name: entry.name, status: 'failed', code: ev.code, message: text });
+  notify(`Cloak could not decrypt ${entry.name}`, `${text} ${kept}`, { vault: !ev.headerOk });
+}
+
+/** Events from the decrypter (offscreen document or local), by job. */
+export function onDecrypterEvent(ev) {
+  const entry = jobs.get(ev.job);
+  if (!entry) return undefined;
+  if (ev.type === 'header') return entry.hold.cancel();
+  if (ev.type === 'done') return onDone(ev.job, ev);
+  if (ev.type === 'failed') return onFailed(ev.job, entry, ev);
+  return undefined;
+}
+
+/** Keys for the offscreen document's current job (it has no storage access). */
+export async function keysForOffscreen() {
+  return { keys: (await isUnlocked()) ? await unlockedKeys() : [] };
+}
+
+// ---- holding the original download
+
+function chromiumHold(item, suggest) {
+  ext.downloads.pause(item.id).catch(() => {});
+  return {
+    original: true,
+    async cancel() {
+      await ext.downloads.cancel(item.id).catch(() => {});
+      await ext.downloads.erase({ id: item.id }).catch(() => {});
+    },
+    release() {
+      suggest();
+      ext.downloads.resume(item.id).catch(() => {});
+    },
+  };
+}
+
+// Firefox resumes a paused download with a new (range) request, which a
+// single-use or POST-only URL refuses: the original is left running and is
+// cancelled, or its finished file removed, once the header proved valid.
+function firefoxHold(item) {
+  return {
+    original: true,
+    async cancel() {
+      const [now] = await ext.downloads.search({ id: item.id });
+      if (now?.state === 'complete') await ext.downloads.removeFile(item.id).catch(() => {});
+      else await ext.downloads.cancel(item.id).catch(() => {});
+      await ext.downloads.erase({ id: item.id }).catch(() => {});
+    },
+    release() {},
+  };
+}
+
+const NO_ORIGINAL = { original: false, cancel() {}, release() {} };
+
+function manual(name) {
+  notify(`${name} was saved encrypted`, 'The site made this file inside the page, so Cloak cannot fetch it again. Open it in the Cloak vault to decrypt it.', { vault: true });
+  recordOutcome({ name, status: 'saved encrypted', code: 'manual', message: 'Open it in the Cloak vault.' });
+}
+
+// Chromium: the file name is decided here; holding `suggest` holds the download.
+function onDeterminingFilename(item, suggest) {
+  if (item.byExtensionId === ext.runtime.id) {
+    const name = ownNames.get(item.url);
+    if (name) {
+      ownNames.delete(item.url);
+      suggest({ filename: name, conflictAction: 'uniquify' });
+    } else suggest();
+    return false;
+  }
+  const url = item.finalUrl || item.url;
+  classify({ url, referrer: item.referrer, filename: item.filename, mime: item.mime }).then((kind) => {
+    if (kind === 'cloak' || kind === 'sniff') takeOver(url, baseName(item.filename), kind, chromiumHold(item, suggest));
+    else {
+      suggest();
+      if (kind === 'manual') manual(baseName(item.filename));
+    }
+  }, () => suggest());
+  return true;
+}
+
+// Firefox: the download has its path already (and cannot be held).
+async function onCreated(item) {
+  if (item.byExtensionId === ext.runtime.id || ownNames.has(item.url)) return;
+  const url = item.finalUrl || item.url;
+  const kind = await classify({ url, referrer: item.referrer, filename: item.filename, mime: item.mime });
+  if (kind === 'cloak' || kind === 'sniff') takeOver(url, baseName(item.filename), kind, firefoxHold(item));
+  else if (kind === 'manual') manual(baseName(item.filename));
+}
+
+async function onChanged(delta) {
+  const saved = saving.get(delta.id);
+  if (!saved || !delta.state) return;
+  const state = delta.state.current;
+  if (state !== 'complete' && state !== 'interrupted') return;
+  saving.delete(delta.id);
+  releaseDecrypter(saved.job);
+  if (state === 'complete') await recordOutcome({ name: saved.name, status: 'decrypted', size: saved.size });
+  else await recordOutcome({ name: saved.name, status: 'failed', code: 'save_failed', message: 'Saving the decrypted file was interrupted.' });
+}
+
+function onMenuClicked(info) {
+  if (info.menuItemId !== MENU_ID || !info.linkUrl) return;
+  const name = baseName(new URL(info.linkUrl).pathname);
+  takeOver(info.linkUrl, decodeURIComponent(name), 'cloak', NO_ORIGINAL);
+}
+
+function onNotificationClicked(id) {
+  if (id.startsWith('cloak-vault-')) ext.tabs.create({ url: ext.runtime.getURL(VAULT_URL) });
+  ext.notifications.clear(id).catch(() => {});
+}
+
+export function createMenu() {
+  ext.contextMenus.create({
+    id: MENU_ID, title: 'Decrypt with Cloak', contexts: ['link'],
+    targetUrlPatterns: ['*://*/*.cloak', '*://*/*.cloak?*'],
+  }, () => void ext.runtime.lastError);
+}
+
+/** Registers the listeners; called once at the background's top level. */
+export function listen() {
+  if (ext.downloads.onDeterminingFilename) ext.downloads.onDeterminingFilename.addListener(onDeterminingFilename);
+  else ext.downloads.onCreated.addListener(onCreated);
+  ext.downloads.onChanged.addListener(onChanged);
+  ext.contextMenus.onClicked.addListener(onMenuClicked);
+  ext.notifications?.onClicked.addListener(onNotificationClicked);
+}

@@ -1,0 +1,207 @@
+// Decrypt on download, in headless Chromium and Firefox with the built
+// extension: files uploaded through Cloak come back through every link style
+// as the exact original under its original name; single-use and POST-only
+// downloads still leave the ciphertext; bad files get their specific message
+// and nothing complete-looking on disk; the page itself only sees ciphertext.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BROWSERS } from '../lib/browsers.mjs';
+import { CloakBrowser, PASSPHRASE } from '../lib/cloak.mjs';
+import { CLI, makeFixtures } from '../lib/fixtures.mjs';
+import { StorageSite } from './site/server.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const waitFor = async (cond, ms = 30000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await cond();
+    if (v) return v;
+    await sleep(150);
+  }
+  return null;
+};
+const PARTIAL = /\.(crdownload|part)$|^\.com\.google\.Chrome/;
+
+for (const browserName of BROWSERS) {
+  describe(`downloads in ${browserName}`, () => {
+    let site;
+    let cb;
+    let dir;
+    let work;
+    let fx;
+    let page;
+
+    /** Uploads fixtures through the extension (PUT); returns name -> ciphertext. */
+    async function uploadThroughCloak(files) {
+      site.reset();
+      const up = await cb.browser.newPage();
+      await up.goto(`${site.url}/app.html?mode=put`);
+      await (await up.$('#picker')).uploadFile(...files.map((f) => f.path));
+      assert.ok(await waitFor(() => site.stored.size === files.length), 'uploads arrived');
+      assert.deepEqual(site.hits, [], 'the server received plaintext');
+      await up.close();
+      return new Map(site.stored);
+    }
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'cloak-downloads-'));
+      work = mkdtempSync(join(tmpdir(), 'cloak-dl-work-'));
+      site = await new StorageSite().start();
+      cb = await CloakBrowser.start(browserName, { downloadDir: dir });
+      await cb.createVault();
+      await cb.protect(site.url);
+      writeFileSync(join(work, 'key.json'), await cb.keyFile());
+      fx = makeFixtures(8, 300_000);
+      site.watch(fx.markers);
+      for (const [name, bytes] of await uploadThroughCloak(fx.files)) site.offer(name, { bytes });
+      page = await cb.browser.newPage();
+      await page.goto(`${site.url}/login`);
+      await page.goto(`${site.url}/app.html?mode=put`);
+    });
+    after(async () => {
+      await cb?.close();
+      await site?.stop();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    const files = () => readdirSync(dir);
+
+    /** Clicks a real link to `url` on the site's page (with a `download` attribute if asked). */
+    async function clickLink(url, { download = false } = {}) {
+      await page.evaluate((href, dl) => {
+        document.getElementById('dl-link')?.remove();
+        const a = document.createElement('a');
+        a.id = 'dl-link';
+        a.href = href;
+        a.textContent = 'download';
+        if (dl) a.download = '';
+        document.body.prepend(a);
+      }, url, download);
+      await page.click('#dl-link');
+    }
+
+    /** Waits for `name` to be complete in the download folder; returns its bytes. */
+    async function saved(name) {
+      const ok = await waitFor(() => files().includes(name) && !files().some((f) => PARTIAL.test(f)));
+      assert.ok(ok, `${name} was not saved; the folder has ${JSON.stringify(files())}, recent: ${JSON.stringify(await cb.recent())}`);
+      return readFileSync(join(dir, name));
+    }
+
+    /** Waits for Cloak's recorded outcome for `name`. */
+    async function outcome(name) {
+      const r = await waitFor(async () => (await cb.recent()).find((x) => x.name === name));
+      assert.ok(r, `no outcome for ${name}: ${JSON.stringify(await cb.recent())}`);
+      return r;
+    }
+
+    const styles = [
+      ['a direct link', (u) => clickLink(u.direct)],
+      ['a link with a download attribute', (u) => clickLink(u.direct, { download: true })],
+      ['a Content-Disposition: attachment response', (u) => clickLink(u.attachment)],
+      ['a signed URL', (u) => clickLink(u.signed)],
+      ['a cookie-authenticated URL', (u) => clickLink(u.cookie)],
+    ];
+    styles.forEach(([label, go], i) => {
+      it(`${label} saves the original file under its original name`, async () => {
+        const f = fx.files[i];
+        await go(site.offer(`${f.name}.cloak`, { bytes: site.served.get(`${f.name}.cloak`).bytes }));
+        assert.ok((await saved(f.name)).equals(f.body), 'the saved file is the original');
+        assert.ok(!files().includes(`${f.name}.cloak`), 'the ciphertext download was replaced');
+        assert.equal((await outcome(f.name)).status, 'decrypted');
+      });
+    });
+
+    it('a single-use URL whose re-fetch fails leaves the user the ciphertext file', async () => {
+      const f = fx.files[5];
+      const cipher = site.served.get(`${f.name}.cloak`).bytes;
+      await clickLink(site.offer(`${f.name}.cloak`, { bytes: cipher }).once);
+      assert.ok((await saved(`${f.name}.cloak`)).equals(cipher), 'the ciphertext arrived whole');
+      assert.deepEqual(site.downloadLog.filter((d) => d.style === 'once').map((d) => d.status), [200, 410], 'Cloak tried once more');
+      assert.ok(!files().includes(f.name));
+      const r = await outcome(`${f.name}.cloak`);
+      assert.equal(r.code, 'fetch_failed');
+    });
+
+    it('a POST-only download leaves the user the ciphertext file', async () => {
+      const f = fx.files[6];
+      const cipher = site.served.get(`${f.name}.cloak`).bytes;
+      await page.evaluate((name) => {
+        const form = document.createElement('form');
+        form.method = 'post';
+        form.action = '/dl/post';
+        form.innerHTML = `<input type="hidden" name="name"><button id="post-dl">Download</button>`;
+        form.querySelector('input').value = name;
+        document.body.prepend(form);
+      }, `${f.name}.cloak`);
+      await page.click('#post-dl');
+      assert.ok((await saved(`${f.name}.cloak`)).equals(cipher));
+      assert.equal((await outcome(`${f.name}.cloak`)).code, 'fetch_failed');
+    });
+
+    it('a file uploaded with a hidden name comes back under its real name', async () => {
+      const hidden = makeFixtures(1, 20_000, { nameMarker: true });
+      site.watch(hidden.markers);
+      await cb.setSettings({ hideNames: true });
+      let stored;
+      try {
+        stored = await uploadThroughCloak(hidden.files);
+      } finally {
+        await cb.setSettings({});
+      }
+      const [[opaque, bytes]] = stored;
+      assert.match(opaque, /^[0-9a-f]{24}\.cloak$/);
+      await clickLink(site.offer(opaque, { bytes }).attachment);
+      assert.ok((await saved(hidden.files[0].name)).equals(hidden.files[0].body));
+      assert.ok(!files().includes(opaque));
+    });
+
+    it('the page\'s own fetch of a .cloak URL still receives ciphertext', async () => {
+      const name = `${fx.files[7].name}.cloak`;
+      const cipher = site.served.get(name).bytes;
+      const got = await page.evaluate(async (url) => {
+        const b = new Uint8Array(await (await fetch(url)).arrayBuffer());
+        return Array.from(b.subarray(0, 64));
+      }, site.offer(name, { bytes: cipher }).attachment);
+      assert.deepEqual(got, Array.from(cipher.subarray(0, 64)));
+      const size = await page.evaluate(async (url) => (await (await fetch(url)).arrayBuffer()).byteLength, site.offer(name, { bytes: cipher }).direct);
+      assert.equal(size, cipher.length);
+    });
+
+    it('tampered and truncated downloads get their message and leave no complete-looking file', async () => {
+      const f = fx.files[7];
+      const cipher = site.served.get(`${f.name}.cloak`).bytes;
+      const tampered = Buffer.from(cipher);
+      tampered[tampered.length - 1000] ^= 1;
+      const cases = [
+        ['tampered.bin.cloak', tampered, 'payload_tampered', /modified or corrupted/],
+        ['truncated.bin.cloak', cipher.subarray(0, cipher.length - 20_000), 'truncated', /incomplete/],
+      ];
+      for (const [name, bytes, code, text] of cases) {
+        const before = files();
+        await clickLink(site.offer(name, { bytes }).attachment);
+        const r = await outcome(name);
+        assert.equal(r.code, code, JSON.stringify(r));
+        assert.match(r.message, text);
+        await sleep(1000);
+        assert.deepEqual(files(), before, `${name}: nothing was saved`);
+      }
+    });
+
+    it('a file for another key keeps its ciphertext and names the key it needs', async () => {
+      const env = { ...process.env, CLOAK_PASSPHRASE: PASSPHRASE };
+      execFileSync(CLI, ['key', 'new', '--out', join(work, 'other.key')], { env, stdio: 'ignore' });
+      execFileSync(CLI, ['encrypt', '--key', join(work, 'other.key'), '-o', join(work, 'other.txt.cloak'), fx.files[0].path], { env });
+      const cipher = readFileSync(join(work, 'other.txt.cloak'));
+      await clickLink(site.offer('other.txt.cloak', { bytes: cipher }).attachment);
+      assert.ok((await saved('other.txt.cloak')).equals(cipher), 'the ciphertext is kept');
+      const r = await outcome('other.txt.cloak');
+      assert.equal(r.code, 'wrong_key');
+      assert.match(r.message, /import that key/);
+    });
+  });
+}
