@@ -22,7 +22,10 @@ export class DownloadDecrypter {
 
   fromWorker(msg) {
     if (msg.type === 'done') {
-      const url = URL.createObjectURL(msg.file);
+      // An untyped blob lets Chromium sniff the bytes and change the name's
+      // extension (a 1 GiB "large.bin" was saved as "large.txt"); octet-stream
+      // keeps the name from the metadata. The wrapper stays disk-backed.
+      const url = URL.createObjectURL(new Blob([msg.file], { type: 'application/octet-stream' }));
       this.done.set(msg.job, { url, staged: msg.staged });
       this.onEvent({ type: 'done', job: msg.job, url, name: msg.name, size: msg.size });
     } else {

@@ -116,6 +116,15 @@ for (const browserName of BROWSERS) {
       });
     });
 
+    it('keeps a name whose extension does not match the content (no sniffing)', async () => {
+      const env = { ...process.env, CLOAK_PASSPHRASE: PASSPHRASE };
+      const body = Buffer.from('plain text that a browser would sniff as text/plain\n'.repeat(2000));
+      writeFileSync(join(work, 'data.bin'), body);
+      execFileSync(CLI, ['encrypt', '--key', join(work, 'key.json'), '-o', join(work, 'data.bin.cloak'), join(work, 'data.bin')], { env });
+      await clickLink(site.offer('data.bin.cloak', { bytes: readFileSync(join(work, 'data.bin.cloak')) }).attachment);
+      assert.ok((await saved('data.bin')).equals(body));
+    });
+
     it('a single-use URL whose re-fetch fails leaves the user the ciphertext file', async () => {
       const f = fx.files[5];
       const cipher = site.served.get(`${f.name}.cloak`).bytes;
@@ -141,6 +150,24 @@ for (const browserName of BROWSERS) {
       await page.click('#post-dl');
       assert.ok((await saved(`${f.name}.cloak`)).equals(cipher));
       assert.equal((await outcome(`${f.name}.cloak`)).code, 'fetch_failed');
+    });
+
+    it('a .cloak file the page made itself (blob: URL) is saved encrypted, with the vault offered', async () => {
+      const cipher = site.served.get(`${fx.files[7].name}.cloak`).bytes;
+      await page.evaluate((b64) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const a = document.createElement('a');
+        a.href = URL.createObjectURL(new Blob([bytes]));
+        a.download = 'made-by-page.cloak';
+        a.id = 'blob-dl';
+        a.textContent = 'blob';
+        document.body.prepend(a);
+      }, cipher.toString('base64'));
+      await page.click('#blob-dl');
+      assert.ok((await saved('made-by-page.cloak')).equals(cipher), 'the ciphertext is saved as it is');
+      const r = await outcome('made-by-page.cloak');
+      assert.equal(r.code, 'manual');
+      assert.match(r.message, /vault/);
     });
 
     it('a file uploaded with a hidden name comes back under its real name', async () => {

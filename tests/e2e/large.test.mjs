@@ -1,12 +1,14 @@
 // A 1 GiB upload through the extension in each browser: the stored .cloak file
 // decrypts (with the CLI) to the same SHA-256, and browser memory growth, summed
 // over all browser processes, stays within 256 MiB beyond what the same upload
-// costs the browser without Cloak. Set CLOAK_LARGE_MIB to change the size.
+// costs the browser without Cloak. Then the same file is downloaded back and
+// decrypted by Cloak on the way, under the same memory rule. Set
+// CLOAK_LARGE_MIB to change the size.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BROWSERS } from '../lib/browsers.mjs';
@@ -18,6 +20,12 @@ import { StorageSite } from './site/server.mjs';
 const MIB = Number(process.env.CLOAK_LARGE_MIB || 1024);
 const LIMIT = 256 * 1024 * 1024;
 const mib = (n) => `${(n / 1048576).toFixed(0)} MiB`;
+
+async function sha256(path) {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk);
+  return hash.digest('hex');
+}
 
 function bigFile(dir, marker) {
   const path = join(dir, 'large.bin');
@@ -40,6 +48,8 @@ for (const browserName of BROWSERS) {
     let cb;
     let dir;
     let fixture;
+    let downloads;
+    let stored = null;
     const marker = `PLAINTEXT-MARKER-${randomBytes(6).toString('hex')}`;
 
     before(async () => {
@@ -47,7 +57,9 @@ for (const browserName of BROWSERS) {
       fixture = bigFile(dir, marker);
       site = await new StorageSite().start();
       site.watch([marker]);
-      cb = await CloakBrowser.start(browserName);
+      downloads = join(dir, 'downloads');
+      mkdirSync(downloads);
+      cb = await CloakBrowser.start(browserName, { downloadDir: downloads });
       await cb.createVault();
     });
     after(async () => {
@@ -82,17 +94,60 @@ for (const browserName of BROWSERS) {
       const sealed = await upload();
       const seconds = (Date.now() - started) / 1000;
       assert.deepEqual(site.hits, [], 'no plaintext reached the server');
-      const [[name, stored]] = [...site.streamed];
+      let name;
+      [[name, stored]] = [...site.streamed];
       assert.equal(name, 'large.bin.cloak');
       const keyPath = join(dir, 'key.json');
       writeFileSync(keyPath, await cb.keyFile());
       const out = join(dir, 'out.bin');
       execFileSync(CLI, ['decrypt', '--key', keyPath, '-o', out, stored.path], { env: { ...process.env, CLOAK_PASSPHRASE: PASSPHRASE } });
-      const hash = createHash('sha256');
-      for await (const chunk of createReadStream(out)) hash.update(chunk);
-      assert.equal(hash.digest('hex'), fixture.sha256, 'decrypted SHA-256 matches');
+      assert.equal(await sha256(out), fixture.sha256, 'decrypted SHA-256 matches');
+      rmSync(out);
       const extra = sealed.growth - Math.max(0, plain.growth);
       t.diagnostic(`${browserName}: growth without Cloak ${mib(plain.growth)}, with Cloak ${mib(sealed.growth)} (peak ${mib(sealed.peak)}), Cloak's share ${mib(extra)}; encrypt+upload ${seconds.toFixed(1)} s`);
+      assert.ok(extra <= LIMIT, `Cloak added ${mib(extra)} of browser memory`);
+    });
+
+    /** Clicks a download link to `url`; resolves when `name` is complete in the folder, with the memory figures. */
+    async function download(url, name) {
+      const page = await cb.browser.newPage();
+      await page.goto(`${site.url}/app.html`);
+      await page.evaluate((href) => {
+        const a = document.createElement('a');
+        a.href = href;
+        a.id = 'big';
+        a.textContent = 'download';
+        document.body.prepend(a);
+      }, url);
+      const mem = sampleMemory(cb.browser.process().pid);
+      await page.click('#big');
+      const partial = /\.(crdownload|part)$/;
+      const end = Date.now() + 600_000;
+      while (Date.now() < end) {
+        const files = readdirSync(downloads);
+        if (files.includes(name) && !files.some((f) => partial.test(f))) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const result = mem.stop();
+      await page.close();
+      assert.ok(existsSync(join(downloads, name)), `${name} was saved: ${JSON.stringify(readdirSync(downloads))}, ${JSON.stringify(await cb.recent())}`);
+      return result;
+    }
+
+    it('downloads back, decrypted by Cloak, to the same SHA-256 with bounded browser memory', async (t) => {
+      assert.ok(stored, 'the upload test stored the file');
+      const urls = site.offer('large.bin.cloak', { path: stored.path, size: stored.size });
+      await cb.unprotect(site.url);
+      const plain = await download(urls.attachment, 'large.bin.cloak'); // the browser's own cost
+      rmSync(join(downloads, 'large.bin.cloak'));
+      await cb.protect(site.url);
+      const started = Date.now();
+      const opened = await download(urls.attachment, 'large.bin');
+      const seconds = (Date.now() - started) / 1000;
+      assert.equal(await sha256(join(downloads, 'large.bin')), fixture.sha256, 'the saved file is the original');
+      assert.ok(!readdirSync(downloads).includes('large.bin.cloak'), 'the ciphertext download was replaced');
+      const extra = opened.growth - Math.max(0, plain.growth);
+      t.diagnostic(`${browserName}: download growth without Cloak ${mib(plain.growth)}, with Cloak ${mib(opened.growth)} (peak ${mib(opened.peak)}), Cloak's share ${mib(extra)}; fetch+decrypt+save ${seconds.toFixed(1)} s`);
       assert.ok(extra <= LIMIT, `Cloak added ${mib(extra)} of browser memory`);
     });
   });
