@@ -135,7 +135,7 @@ run_tests() {
 case "${1:-build}" in
   build) build ;;
   test) run_tests ;;
-  bench) ensure_rust_tools; build_cli; exec bash tests/bench/run.sh "${@:2}" ;;
+  bench) ensure_test_tools; build; exec bash tests/bench/run.sh "${@:2}" ;;
   fuzz) exec bash crate/fuzz/run.sh "${@:2}" ;;
   vectors) cargo run -q -p cloak-vector-generator -- tests/vectors ;;
   *) echo "usage: ./build.sh [build|test|bench|fuzz [SECONDS]|vectors]" >&2; exit 2 ;;

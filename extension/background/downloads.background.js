@@ -141,11 +141,36 @@ async function onFailed(job, entry, ev) {
   notify(`Cloak could not decrypt ${entry.name}`, `${text} ${kept}`, { vault: !ev.headerOk });
 }
 
+// Progress of the decryptions under way, for the popup and the toolbar badge
+// (service-worker.js draws it).
+// (In Firefox these storage writes also wake the background page's listeners,
+// which keeps the event page from being suspended mid-download.)
+const active = new Map(); // job -> {name, done, total}
+let shownAt = 0;
+async function showProgress(force = false) {
+  if (!force && Date.now() - shownAt < 1000) return;
+  shownAt = Date.now();
+  await ext.storage.session.set({ decrypting: [...active.values()] });
+}
+
+function settle(job) {
+  if (active.delete(job)) showProgress(true).catch(() => {});
+}
+
 /** Events from the decrypter (offscreen document or local), by job. */
 export function onDecrypterEvent(ev) {
   const entry = jobs.get(ev.job);
   if (!entry) return undefined;
-  if (ev.type === 'header') return entry.hold.cancel();
+  if (ev.type === 'header') {
+    active.set(ev.job, { name: entry.name, done: 0, total: ev.total || 0 });
+    showProgress(true).catch(() => {});
+    return entry.hold.cancel();
+  }
+  if (ev.type === 'progress') {
+    active.set(ev.job, { name: entry.name, done: ev.done || 0, total: ev.total || 0 });
+    return showProgress().catch(() => {});
+  }
+  settle(ev.job);
   if (ev.type === 'done') return onDone(ev.job, ev);
   if (ev.type === 'failed') return onFailed(ev.job, entry, ev);
   return undefined;

@@ -84,10 +84,17 @@ ext.alarms.onAlarm.addListener((alarm) => {
 
 // Keep the toolbar button honest about the lock state (text, not an emoji
 // glyph a system may lack).
+// While downloads are being decrypted, the badge shows their overall percentage.
 async function updateBadge() {
   const unlocked = await isUnlocked();
-  await ext.action.setBadgeText({ text: unlocked ? '' : 'off' });
-  await ext.action.setTitle({ title: unlocked ? 'Cloak: unlocked' : 'Cloak: locked' });
+  const { decrypting = [] } = await ext.storage.session.get('decrypting');
+  const done = decrypting.reduce((n, j) => n + j.done, 0);
+  const total = decrypting.reduce((n, j) => n + j.total, 0);
+  const percent = decrypting.length ? `${total ? Math.floor((100 * done) / total) : 0}%` : '';
+  await ext.action.setBadgeText({ text: percent || (unlocked ? '' : 'off') });
+  await ext.action.setTitle({
+    title: percent ? `Cloak: decrypting ${decrypting.map((j) => j.name).join(', ')}` : `Cloak: ${unlocked ? 'unlocked' : 'locked'}`,
+  });
 }
 ext.storage.onChanged.addListener((_changes, area) => {
   if (area === 'session') updateBadge();

@@ -31,7 +31,16 @@ async function render() {
   const unlocked = await isUnlocked();
   $('locked').hidden = unlocked;
   $('unlocked').hidden = !unlocked;
-  const { recent = [] } = await ext.storage.session.get('recent');
+  const { recent = [], decrypting = [] } = await ext.storage.session.get(['recent', 'decrypting']);
+  $('decrypting').replaceChildren(...decrypting.map((j) => {
+    const li = document.createElement('li');
+    const bar = document.createElement('progress');
+    bar.max = j.total || 1;
+    bar.value = j.done;
+    bar.setAttribute('aria-label', `Decrypting ${j.name}`);
+    li.append(`Decrypting ${j.name} `, bar);
+    return li;
+  }));
   $('recent').replaceChildren(...recent.slice(0, 5).map((r) => {
     const li = document.createElement('li');
     li.textContent = `${r.status}: ${r.name}${r.message ? ` — ${r.message}` : ''}`;
@@ -81,3 +90,6 @@ $('bypass').addEventListener('click', async () => {
 });
 
 render().catch((err) => ($('error').textContent = err.message));
+ext.storage.onChanged.addListener((changes, area) => {
+  if (area === 'session' && (changes.decrypting || changes.recent)) render().catch(() => {});
+});

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Benchmarks (not tests): library and CLI throughput on a 1 GiB file.
-# Usage: ./build.sh bench [SIZE_MIB]   (default 1024)
+# Benchmarks (not tests): library and CLI throughput on a 1 GiB file, the CLI
+# against rage (built from crates.io into target/bench-tools, never committed),
+# and the in-browser benchmark (tests/bench/browser.mjs) on 256 MiB.
+# Usage: ./build.sh bench [SIZE_MIB] [BROWSER_MIB]   (defaults 1024, 256)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MIB=${1:-1024}
+BROWSER_MIB=${2:-256}
+RAGE_VERSION=0.12.1
+TOOLS=$PWD/target/bench-tools
 CLOAK=$PWD/target/release/cloak
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -29,3 +34,20 @@ s=$(timed sh -c "\"$CLOAK\" decrypt --key \"$work/bench.key\" -o - \"$work/input
 echo "cli decrypt (file to /dev/null, no disk writes): $(rate "$s")"
 cmp -s "$work/input.bin" "$work/output.bin" && echo "cli round trip: identical" || { echo "cli round trip: DIFFERENT"; exit 1; }
 echo "(includes one Argon2id unlock, ~0.2 s, per command)"
+
+if [[ ! -x "$TOOLS/bin/rage" ]]; then
+  echo "building rage $RAGE_VERSION from crates.io into $TOOLS (once)"
+  cargo install --quiet --root "$TOOLS" rage --version "$RAGE_VERSION"
+fi
+"$TOOLS/bin/rage-keygen" -o "$work/rage.key" 2>/dev/null
+recipient=$(grep -o 'age1[a-z0-9]*' "$work/rage.key")
+s=$(timed sh -c "\"$TOOLS/bin/rage\" -r $recipient -o - \"$work/input.bin\" >/dev/null")
+echo "rage encrypt (file to /dev/null): $(rate "$s")"
+"$TOOLS/bin/rage" -r "$recipient" -o "$work/input.age" "$work/input.bin"
+s=$(timed sh -c "\"$TOOLS/bin/rage\" -d -i \"$work/rage.key\" -o - \"$work/input.age\" >/dev/null")
+echo "rage decrypt (file to /dev/null): $(rate "$s")"
+rm -f "$work/input.age" "$work/input.cloak" "$work/output.bin"
+
+echo
+echo "in-browser benchmark, $BROWSER_MIB MiB"
+node tests/bench/browser.mjs "$BROWSER_MIB" 3

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BROWSERS } from '../lib/browsers.mjs';
@@ -85,10 +85,15 @@ for (const browserName of BROWSERS) {
       await page.click('#dl-link');
     }
 
-    /** Waits for `name` to be complete in the download folder; returns its bytes. */
-    async function saved(name) {
-      const ok = await waitFor(() => files().includes(name) && !files().some((f) => PARTIAL.test(f)));
-      assert.ok(ok, `${name} was not saved; the folder has ${JSON.stringify(files())}, recent: ${JSON.stringify(await cb.recent())}`);
+    /**
+     * Waits for `name` to reach `expected.length` bytes in the download folder
+     * with no partial file left (Firefox may create the final name first);
+     * returns its bytes.
+     */
+    async function saved(name, expected) {
+      const size = () => (existsSync(join(dir, name)) ? statSync(join(dir, name)).size : -1);
+      const ok = await waitFor(() => size() === expected.length && !files().some((f) => PARTIAL.test(f)));
+      assert.ok(ok, `${name} was not saved whole (${size()} bytes); the folder has ${JSON.stringify(files())}, recent: ${JSON.stringify(await cb.recent())}`);
       return readFileSync(join(dir, name));
     }
 
@@ -110,7 +115,7 @@ for (const browserName of BROWSERS) {
       it(`${label} saves the original file under its original name`, async () => {
         const f = fx.files[i];
         await go(site.offer(`${f.name}.cloak`, { bytes: site.served.get(`${f.name}.cloak`).bytes }));
-        assert.ok((await saved(f.name)).equals(f.body), 'the saved file is the original');
+        assert.ok((await saved(f.name, f.body)).equals(f.body), 'the saved file is the original');
         assert.ok(!files().includes(`${f.name}.cloak`), 'the ciphertext download was replaced');
         assert.equal((await outcome(f.name)).status, 'decrypted');
       });
@@ -122,14 +127,14 @@ for (const browserName of BROWSERS) {
       writeFileSync(join(work, 'data.bin'), body);
       execFileSync(CLI, ['encrypt', '--key', join(work, 'key.json'), '-o', join(work, 'data.bin.cloak'), join(work, 'data.bin')], { env });
       await clickLink(site.offer('data.bin.cloak', { bytes: readFileSync(join(work, 'data.bin.cloak')) }).attachment);
-      assert.ok((await saved('data.bin')).equals(body));
+      assert.ok((await saved('data.bin', body)).equals(body));
     });
 
     it('a single-use URL whose re-fetch fails leaves the user the ciphertext file', async () => {
       const f = fx.files[5];
       const cipher = site.served.get(`${f.name}.cloak`).bytes;
       await clickLink(site.offer(`${f.name}.cloak`, { bytes: cipher }).once);
-      assert.ok((await saved(`${f.name}.cloak`)).equals(cipher), 'the ciphertext arrived whole');
+      assert.ok((await saved(`${f.name}.cloak`, cipher)).equals(cipher), 'the ciphertext arrived whole');
       assert.deepEqual(site.downloadLog.filter((d) => d.style === 'once').map((d) => d.status), [200, 410], 'Cloak tried once more');
       assert.ok(!files().includes(f.name));
       const r = await outcome(`${f.name}.cloak`);
@@ -148,7 +153,7 @@ for (const browserName of BROWSERS) {
         document.body.prepend(form);
       }, `${f.name}.cloak`);
       await page.click('#post-dl');
-      assert.ok((await saved(`${f.name}.cloak`)).equals(cipher));
+      assert.ok((await saved(`${f.name}.cloak`, cipher)).equals(cipher));
       assert.equal((await outcome(`${f.name}.cloak`)).code, 'fetch_failed');
     });
 
@@ -164,7 +169,7 @@ for (const browserName of BROWSERS) {
         document.body.prepend(a);
       }, cipher.toString('base64'));
       await page.click('#blob-dl');
-      assert.ok((await saved('made-by-page.cloak')).equals(cipher), 'the ciphertext is saved as it is');
+      assert.ok((await saved('made-by-page.cloak', cipher)).equals(cipher), 'the ciphertext is saved as it is');
       const r = await outcome('made-by-page.cloak');
       assert.equal(r.code, 'manual');
       assert.match(r.message, /vault/);
@@ -183,7 +188,7 @@ for (const browserName of BROWSERS) {
       const [[opaque, bytes]] = stored;
       assert.match(opaque, /^[0-9a-f]{24}\.cloak$/);
       await clickLink(site.offer(opaque, { bytes }).attachment);
-      assert.ok((await saved(hidden.files[0].name)).equals(hidden.files[0].body));
+      assert.ok((await saved(hidden.files[0].name, hidden.files[0].body)).equals(hidden.files[0].body));
       assert.ok(!files().includes(opaque));
     });
 
@@ -225,7 +230,7 @@ for (const browserName of BROWSERS) {
       execFileSync(CLI, ['encrypt', '--key', join(work, 'other.key'), '-o', join(work, 'other.txt.cloak'), fx.files[0].path], { env });
       const cipher = readFileSync(join(work, 'other.txt.cloak'));
       await clickLink(site.offer('other.txt.cloak', { bytes: cipher }).attachment);
-      assert.ok((await saved('other.txt.cloak')).equals(cipher), 'the ciphertext is kept');
+      assert.ok((await saved('other.txt.cloak', cipher)).equals(cipher), 'the ciphertext is kept');
       const r = await outcome('other.txt.cloak');
       assert.equal(r.code, 'wrong_key');
       assert.match(r.message, /import that key/);

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BROWSERS } from '../lib/browsers.mjs';
@@ -108,8 +108,12 @@ for (const browserName of BROWSERS) {
       assert.ok(extra <= LIMIT, `Cloak added ${mib(extra)} of browser memory`);
     });
 
-    /** Clicks a download link to `url`; resolves when `name` is complete in the folder, with the memory figures. */
-    async function download(url, name) {
+    /**
+     * Clicks a download link to `url`; resolves with the memory figures once
+     * `name` has `size` bytes and no partial file is left (Firefox creates the
+     * final name first).
+     */
+    async function download(url, name, size) {
       const page = await cb.browser.newPage();
       await page.goto(`${site.url}/app.html`);
       await page.evaluate((href) => {
@@ -125,12 +129,13 @@ for (const browserName of BROWSERS) {
       const end = Date.now() + 600_000;
       while (Date.now() < end) {
         const files = readdirSync(downloads);
-        if (files.includes(name) && !files.some((f) => partial.test(f))) break;
+        if (files.includes(name) && statSync(join(downloads, name)).size === size && !files.some((f) => partial.test(f))) break;
         await new Promise((r) => setTimeout(r, 250));
       }
       const result = mem.stop();
       await page.close();
-      assert.ok(existsSync(join(downloads, name)), `${name} was saved: ${JSON.stringify(readdirSync(downloads))}, ${JSON.stringify(await cb.recent())}`);
+      assert.ok(existsSync(join(downloads, name)) && statSync(join(downloads, name)).size === size,
+        `${name} was not saved whole: ${JSON.stringify(readdirSync(downloads))}, ${JSON.stringify(await cb.recent())}`);
       return result;
     }
 
@@ -138,11 +143,11 @@ for (const browserName of BROWSERS) {
       assert.ok(stored, 'the upload test stored the file');
       const urls = site.offer('large.bin.cloak', { path: stored.path, size: stored.size });
       await cb.unprotect(site.url);
-      const plain = await download(urls.attachment, 'large.bin.cloak'); // the browser's own cost
+      const plain = await download(urls.attachment, 'large.bin.cloak', stored.size); // the browser's own cost
       rmSync(join(downloads, 'large.bin.cloak'));
       await cb.protect(site.url);
       const started = Date.now();
-      const opened = await download(urls.attachment, 'large.bin');
+      const opened = await download(urls.attachment, 'large.bin', MIB << 20);
       const seconds = (Date.now() - started) / 1000;
       assert.equal(await sha256(join(downloads, 'large.bin')), fixture.sha256, 'the saved file is the original');
       assert.ok(!readdirSync(downloads).includes('large.bin.cloak'), 'the ciphertext download was replaced');

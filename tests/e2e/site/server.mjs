@@ -77,12 +77,22 @@ export class StorageSite {
       if (this.usedTokens.has(token)) return deny(410);
       this.usedTokens.add(token);
     }
-    this.downloadLog.push({ path: url.pathname, style, status: 200 });
-    const headers = { 'content-type': 'application/octet-stream', 'content-length': item.size };
+    // Byte ranges, as storage providers serve them (a single `bytes=a-b` range).
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range || '');
+    const start = range ? Number(range[1]) : 0;
+    const end = range && range[2] ? Math.min(Number(range[2]), item.size - 1) : item.size - 1;
+    if (range && start >= item.size) return deny(416);
+    const status = range ? 206 : 200;
+    this.downloadLog.push({ path: url.pathname, style, status, range: req.headers.range });
+    const headers = {
+      'content-type': 'application/octet-stream', 'content-length': end - start + 1,
+      'accept-ranges': 'bytes', etag: `"${item.size}-${name.length}"`,
+    };
+    if (range) headers['content-range'] = `bytes ${start}-${end}/${item.size}`;
     if (style !== 'direct') headers['content-disposition'] = `attachment; filename*=UTF-8''${encodeURIComponent(name)}`;
-    res.writeHead(200, headers);
-    if (item.bytes) res.end(item.bytes);
-    else createReadStream(item.path).pipe(res);
+    res.writeHead(status, headers);
+    if (item.bytes) res.end(item.bytes.subarray(start, end + 1));
+    else createReadStream(item.path, { start, end }).pipe(res);
     return undefined;
   }
 
