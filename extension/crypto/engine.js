@@ -18,79 +18,81 @@ export function nonceFor(baseNonce, index) {
   return n;
 }
 
-/** Yields the plaintext as exact 16 KiB chunks, then the final short one (possibly empty). */
-async function* chunks(parts) {
-  let buf = new Uint8Array(CHUNK);
-  let fill = 0;
-  for await (const part of parts) {
-    let at = 0;
-    while (at < part.length) {
-      const take = Math.min(CHUNK - fill, part.length - at);
-      buf.set(part.subarray(at, at + take), fill);
-      fill += take;
-      at += take;
-      if (fill === CHUNK) {
-        yield buf;
-        buf = new Uint8Array(CHUNK);
-        fill = 0;
-      }
+/** Sealed chunks gathered in order into 1 MiB writes. */
+class Output {
+  constructor(write) {
+    this.write = write;
+    this.buf = new Uint8Array(FLUSH_BYTES);
+    this.fill = 0;
+  }
+
+  push(bytes) {
+    if (this.fill + bytes.length > this.buf.length) this.flush();
+    if (bytes.length > this.buf.length) this.write(bytes);
+    else {
+      this.buf.set(bytes, this.fill);
+      this.fill += bytes.length;
     }
   }
-  yield buf.subarray(0, fill);
-}
 
-async function* plaintext(plan, file) {
-  yield plan.metadataRegion;
-  const reader = file.stream().getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    yield value;
-  }
-  for (let left = plan.padding; left > 0; left -= Math.min(left, 1 << 20)) {
-    yield new Uint8Array(Math.min(left, 1 << 20));
+  flush() {
+    if (!this.fill) return;
+    // A new buffer each time: a memory sink keeps what it is given.
+    this.write(this.buf.subarray(0, this.fill));
+    this.buf = new Uint8Array(FLUSH_BYTES);
+    this.fill = 0;
   }
 }
 
 /**
  * Seals `file` per `plan` (from the crate's planEncryption), writing bytes to
  * `write(Uint8Array)` in file order; `progress(bytesRead)` is called as it goes.
+ * The plaintext (metadata region ‖ file ‖ padding) is cut into 16 KiB chunks
+ * without async iteration per chunk; whole chunks inside a read are passed as
+ * views (WebCrypto copies its input when called), so the only per-chunk costs
+ * are the operation itself and its place in the window.
  */
 export async function sealWithWebCrypto(plan, file, write, progress = () => {}) {
   const key = await crypto.subtle.importKey('raw', plan.key, 'AES-GCM', false, ['encrypt']);
   write(plan.head);
+  const out = new Output(write);
   const pending = [];
-  let out = [];
-  let outBytes = 0;
+  const carry = new Uint8Array(CHUNK);
+  let fill = 0;
   let index = 0;
-  let read = 0;
-  const drain = async () => {
-    const sealed = new Uint8Array(await pending.shift());
-    out.push(sealed);
-    outBytes += sealed.length;
-    if (outBytes >= FLUSH_BYTES) flush();
-  };
-  const flush = () => {
-    if (!outBytes) return;
-    const joined = new Uint8Array(outBytes);
-    let at = 0;
-    for (const part of out) {
-      joined.set(part, at);
-      at += part.length;
-    }
-    write(joined);
-    out = [];
-    outBytes = 0;
-  };
-  for await (const chunk of chunks(plaintext(plan, file))) {
+  const seal = async (chunk) => {
     pending.push(crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonceFor(plan.baseNonce, index) }, key, chunk));
     index++;
-    read += chunk.length;
-    if (pending.length >= IN_FLIGHT) {
-      await drain();
-      progress(Math.max(0, read - plan.metadataRegion.length));
+    if (pending.length >= IN_FLIGHT) out.push(new Uint8Array(await pending.shift()));
+  };
+  const feed = async (part) => {
+    let at = 0;
+    if (fill) {
+      at = Math.min(CHUNK - fill, part.length);
+      carry.set(part.subarray(0, at), fill);
+      fill += at;
+      if (fill < CHUNK) return;
+      await seal(carry);
+      fill = 0;
     }
+    for (; part.length - at >= CHUNK; at += CHUNK) await seal(part.subarray(at, at + CHUNK));
+    carry.set(part.subarray(at), 0);
+    fill = part.length - at;
+  };
+  await feed(plan.metadataRegion);
+  const reader = file.stream().getReader();
+  let read = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    await feed(value);
+    read += value.length;
+    progress(read);
   }
-  while (pending.length) await drain();
-  flush();
+  for (let left = plan.padding; left > 0; left -= Math.min(left, 1 << 20)) {
+    await feed(new Uint8Array(Math.min(left, 1 << 20)));
+  }
+  await seal(carry.subarray(0, fill)); // the final chunk: always shorter than CHUNK, possibly empty
+  while (pending.length) out.push(new Uint8Array(await pending.shift()));
+  out.flush();
 }

@@ -119,6 +119,7 @@ async function benchBrowser(name, site) {
     for (const [workers, inFlight] of PARALLELISM) {
       const r = await page.evaluate((b, p) => window.bench.webcrypto(b, p), BYTES, { workers, inFlight });
       const rate = mbps(r.encryptMs) + mbps(r.decryptMs);
+      console.log(`${name}: WebCrypto ${workers} workers × ${inFlight}: ${mbps(r.encryptMs).toFixed(0)} / ${mbps(r.decryptMs).toFixed(0)} MB/s`);
       if (!best || rate > best.rate) best = { workers, inFlight, rate };
     }
     rows[`WebCrypto loop (${best.workers} workers × ${best.inFlight} in flight)`] = await measure(pid,
