@@ -18,8 +18,8 @@ export function nonceFor(baseNonce, index) {
   return n;
 }
 
-/** Sealed chunks gathered in order into 1 MiB writes. */
-class Output {
+/** Chunks gathered in order into 1 MiB writes. */
+export class Output {
   constructor(write) {
     this.write = write;
     this.buf = new Uint8Array(FLUSH_BYTES);

@@ -6,7 +6,9 @@
 // result counts as complete only once `finish` returned: callers MUST discard
 // what they wrote on any throw.
 import { Decryptor, VaultKey, openHeader } from '../crypto/wasm/cloak.js';
+import { Output } from '../crypto/engine.js';
 import { hexToBytes } from './staging.js';
+import { WebCryptoOpener } from './webcrypto-open.js';
 
 export const MAGIC = Uint8Array.of(0x89, 0x43, 0x4c, 0x4f, 0x41, 0x4b, 0x0d, 0x0a);
 // Header (≤ 65 536 bytes, FORMAT.md §2) + salt + commitment: openHeader never needs more.
@@ -67,12 +69,56 @@ export class HeaderFirstDecryptor {
 }
 
 /**
- * Decrypts the byte stream `reader` (a ReadableStreamDefaultReader) with the
- * hex vault keys `keyHexes` into `sink` (`write(bytes)`). Awaits `onHeader()`
- * once the header opened, calls `onProgress(bytesRead)` as it goes, and
- * resolves to the authenticated metadata.
+ * Decrypts the byte stream `reader` (anything with a ReadableStreamDefaultReader's
+ * `read()`) with the hex vault keys `keyHexes` into `sink` (`write(bytes)`).
+ * Awaits `onHeader()` once the header opened, calls `onProgress(bytesRead)` as
+ * it goes, and resolves to the authenticated metadata. Chunks are opened with
+ * WebCrypto where the browser has it (`engine: 'reference'` forces the crate's
+ * own engine); the crate opens the header and parses the metadata either way.
  */
-export async function decryptStream(reader, keyHexes, sink, { onHeader = async () => {}, onProgress = () => {} } = {}) {
+export async function decryptStream(reader, keyHexes, sink, { onHeader = async () => {}, onProgress = () => {}, engine } = {}) {
+  if (engine === 'reference' || !globalThis.crypto?.subtle) return decryptWithCrate(reader, keyHexes, sink, { onHeader, onProgress });
+  let head = new Uint8Array(0);
+  let read = 0;
+  let opened;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) {
+      // Ended before the header opened: the crate's verdict (not_cloak, truncated, …).
+      const dec = new HeaderFirstDecryptor(keyHexes);
+      try {
+        dec.push(head);
+        dec.finish();
+      } finally {
+        dec.free();
+      }
+      throw Object.assign(new Error('the file is truncated: it ends before the end of the encrypted data'), { code: 'truncated' });
+    }
+    read += value.length;
+    head = concat(head, value);
+    opened = openHeader(head, vaultKeys(keyHexes)); // throws not_cloak, wrong_key, header_tampered, …
+    if (opened) break;
+    if (head.length > MAX_HEAD) throw Object.assign(new Error('The Cloak header is malformed.'), { code: 'malformed_header' });
+  }
+  await onHeader();
+  const out = new Output((bytes) => sink.write(bytes));
+  const opener = await WebCryptoOpener.create(opened, (bytes) => out.push(bytes));
+  await opener.push(head.subarray(opened.headerLength));
+  onProgress(read);
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    read += value.length;
+    await opener.push(value);
+    onProgress(read);
+  }
+  const metadata = await opener.finish();
+  out.flush();
+  return metadata;
+}
+
+/** The same with the crate's own engine throughout. */
+async function decryptWithCrate(reader, keyHexes, sink, { onHeader, onProgress }) {
   const dec = new HeaderFirstDecryptor(keyHexes);
   let announced = false;
   let read = 0;

@@ -2,6 +2,7 @@
 // Exposes window.cloakHarness for the Node test runner (tests/wasm/vectors.test.mjs).
 import init, * as cloak from '/extension/crypto/wasm/cloak.js';
 import { nonceFor, sealWithWebCrypto } from '/extension/crypto/engine.js';
+import { decryptStream } from '/extension/shared/decrypt.js';
 
 const VECTORS = '/tests/vectors/';
 const CHUNK = 16384;
@@ -128,16 +129,30 @@ function decryptCloak(v, ct, split) {
   }
 }
 
+/** The extension's download/vault path: crate header + WebCrypto chunks. */
+async function decryptWebCrypto(v, ct, split) {
+  let at = 0;
+  const reader = { read: async () => (at >= ct.length ? { done: true } : { done: false, value: ct.slice(at, (at += split)) }) };
+  const parts = [];
+  const metadata = await decryptStream(reader, [v.vault_key], { write: (b) => parts.push(b.slice()) });
+  return { data: concat(parts), metadata };
+}
+
 async function runCloak(v) {
   const ct = await load(v.ciphertext);
   const key = cloak.VaultKey.fromBytes(hex(v.vault_key));
   assert(key.keyId() === v.key_id, 'key id derivation');
   key.free();
   const pt = v.expect === 'ok' ? await load(v.plaintext) : null;
+  const runs = [];
   for (const split of [1 << 22, SEALED, 1000, 13]) {
+    runs.push([`crate, split ${split}`, () => decryptCloak(v, ct, split)]);
+    runs.push([`WebCrypto, split ${split}`, () => decryptWebCrypto(v, ct, split)]);
+  }
+  for (const [split, run] of runs) {
     let got;
     try {
-      got = decryptCloak(v, ct, split);
+      got = await run();
     } catch (e) {
       assert(v.expect === 'error', `failed with ${e.code} (split ${split}): ${e.message}`);
       assert(e.code === v.error, `want ${v.error}, got ${e.code} (split ${split})`);
