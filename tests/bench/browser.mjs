@@ -8,10 +8,13 @@
 import { createServer } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join, normalize } from 'node:path';
 import { BROWSERS } from '../lib/browsers.mjs';
 import { CloakBrowser, ROOT } from '../lib/cloak.mjs';
 import { sampleMemory } from '../lib/memory.mjs';
+import { makeFixtures } from '../lib/fixtures.mjs';
+import { StorageSite } from '../e2e/site/server.mjs';
 
 const MIB = Number(process.argv[2] || 256);
 const RUNS = Number(process.argv[3] || 3);
@@ -106,6 +109,35 @@ async function cloakPath(page) {
   });
 }
 
+/**
+ * Seconds to upload 1,000 files of 10 KiB through the test site's file input
+ * (one request each), without and with Cloak protecting the site.
+ */
+async function smallFiles(cb) {
+  const site = await new StorageSite().start();
+  const fx = makeFixtures(1000, 10 * 1024);
+  const once = async () => {
+    site.reset();
+    const page = await cb.browser.newPage();
+    await page.goto(`${site.url}/app.html?mode=put`);
+    const t = Date.now();
+    await (await page.$('#picker')).uploadFile(...fx.files.map((f) => f.path));
+    await page.waitForFunction(() => window.uploaded + window.failed.length >= 1000, { timeout: 600_000, polling: 100 });
+    const seconds = (Date.now() - t) / 1000;
+    await page.close();
+    return seconds;
+  };
+  try {
+    const plain = await once();
+    await cb.protect(site.url);
+    const sealed = await once();
+    if (![...site.stored.keys()].every((n) => n.endsWith('.cloak'))) throw new Error('not every file was encrypted');
+    return { plain, sealed };
+  } finally {
+    await site.stop();
+  }
+}
+
 async function benchBrowser(name, site) {
   const cb = await CloakBrowser.start(name);
   try {
@@ -130,18 +162,19 @@ async function benchBrowser(name, site) {
       ['typage (age-encryption)', 'typage'], ['OpenPGP.js v6 AEAD-GCM', 'pgp']]) {
       rows[label] = await measure(pid, () => page.evaluate((f, b) => window.bench[f](b), fn, BYTES));
     }
-    return rows;
+    return { rows, small: await smallFiles(cb) };
   } finally {
     await cb.close();
   }
 }
 
 const { server, url } = await serve();
-const results = { sizeMiB: MIB, runs: RUNS, browsers: {} };
+const results = { sizeMiB: MIB, runs: RUNS, machine: `${cpus().length} cores, ${cpus()[0].model}`, browsers: {} };
+console.log(`machine: ${results.machine}`);
 try {
   for (const name of BROWSERS) {
     results.browsers[name] = await benchBrowser(name, url);
-    const rows = results.browsers[name];
+    const { rows, small } = results.browsers[name];
     const base = Object.entries(rows).find(([k]) => k.startsWith('WebCrypto'))[1];
     console.log(`\n${name}: ${MIB} MiB, median of ${RUNS}`);
     console.log('| engine | encrypt MB/s | decrypt MB/s | × WebCrypto (enc/dec) | peak growth |');
@@ -149,6 +182,7 @@ try {
     for (const [label, r] of Object.entries(rows)) {
       console.log(`| ${label} | ${r.encrypt.toFixed(0)} | ${r.decrypt.toFixed(0)} | ${(r.encrypt / base.encrypt).toFixed(2)} / ${(r.decrypt / base.decrypt).toFixed(2)} | ${r.growthMiB.toFixed(0)} MiB |`);
     }
+    console.log(`\n${name}: 1,000 × 10 KiB upload: ${small.plain.toFixed(1)} s without Cloak, ${small.sealed.toFixed(1)} s with (+${(small.sealed - small.plain).toFixed(1)} s)`);
   }
 } finally {
   server.close();
