@@ -1,11 +1,10 @@
 // Bulk sealing with WebCrypto's AES-256-GCM: the crate derives the key, base
 // nonce, header and metadata region (planEncryption); this module seals the
-// 16 KiB chunks in order, spread over helper workers. The crate's own engine
-// (Encryptor) is the reference; tests prove both give identical bytes.
-import { CipherPool } from '../shared/cipher-pool.js';
+// 16 KiB chunks in order with several operations in flight. The crate's own
+// engine (Encryptor) is the reference; tests prove both give identical bytes.
 
 export const CHUNK = 16384;
-const BLOCK_CHUNKS = 64;
+const IN_FLIGHT = 16;
 const FLUSH_BYTES = 1 << 20;
 
 /** base nonce XOR the big-endian chunk index (index < 2^38, exact in a double). */
@@ -48,50 +47,52 @@ export class Output {
 /**
  * Seals `file` per `plan` (from the crate's planEncryption), writing bytes to
  * `write(Uint8Array)` in file order; `progress(bytesRead)` is called as it goes.
- * The plaintext (metadata region ‖ file ‖ padding) is cut into blocks of 64
- * chunks that helper workers seal (shared/cipher-pool.js), so the JavaScript
- * cost of each WebCrypto operation is spread over several threads.
+ * The plaintext (metadata region ‖ file ‖ padding) is cut into 16 KiB chunks
+ * without async iteration per chunk; whole chunks inside a read are passed as
+ * views (WebCrypto copies its input when called), so the only per-chunk costs
+ * are the operation itself and its place in the window.
  */
 export async function sealWithWebCrypto(plan, file, write, progress = () => {}) {
-  const pool = await CipherPool.create('encrypt', plan.key, plan.baseNonce, file.size + plan.padding);
-  try {
-    write(plan.head);
-    const block = new Uint8Array(BLOCK_CHUNKS * CHUNK);
-    let fill = 0;
-    let first = 0;
-    const emit = (result) => {
-      if (result) write(result.bytes);
-    };
-    const feed = async (part) => {
-      for (let at = 0; at < part.length;) {
-        const take = Math.min(block.length - fill, part.length - at);
-        block.set(part.subarray(at, at + take), fill);
-        fill += take;
-        at += take;
-        if (fill === block.length) {
-          emit(await pool.submit(first, block, false));
-          first += BLOCK_CHUNKS;
-          fill = 0;
-        }
-      }
-    };
-    await feed(plan.metadataRegion);
-    const reader = file.stream().getReader();
-    let read = 0;
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      await feed(value);
-      read += value.length;
-      progress(read);
+  const key = await crypto.subtle.importKey('raw', plan.key, 'AES-GCM', false, ['encrypt']);
+  write(plan.head);
+  const out = new Output(write);
+  const pending = [];
+  const carry = new Uint8Array(CHUNK);
+  let fill = 0;
+  let index = 0;
+  const seal = async (chunk) => {
+    pending.push(crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonceFor(plan.baseNonce, index) }, key, chunk));
+    index++;
+    if (pending.length >= IN_FLIGHT) out.push(new Uint8Array(await pending.shift()));
+  };
+  const feed = async (part) => {
+    let at = 0;
+    if (fill) {
+      at = Math.min(CHUNK - fill, part.length);
+      carry.set(part.subarray(0, at), fill);
+      fill += at;
+      if (fill < CHUNK) return;
+      await seal(carry);
+      fill = 0;
     }
-    for (let left = plan.padding; left > 0; left -= Math.min(left, 1 << 20)) {
-      await feed(new Uint8Array(Math.min(left, 1 << 20)));
-    }
-    // The final block ends with the final chunk: always short, possibly empty.
-    emit(await pool.submit(first, block.subarray(0, fill), true));
-    for (let r = await pool.next(); r; r = await pool.next()) emit(r);
-  } finally {
-    pool.close();
+    for (; part.length - at >= CHUNK; at += CHUNK) await seal(part.subarray(at, at + CHUNK));
+    carry.set(part.subarray(at), 0);
+    fill = part.length - at;
+  };
+  await feed(plan.metadataRegion);
+  const reader = file.stream().getReader();
+  let read = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    await feed(value);
+    read += value.length;
+    progress(read);
   }
+  for (let left = plan.padding; left > 0; left -= Math.min(left, 1 << 20)) {
+    await feed(new Uint8Array(Math.min(left, 1 << 20)));
+  }
+  await seal(carry.subarray(0, fill)); // the final chunk: always shorter than CHUNK, possibly empty
+  while (pending.length) out.push(new Uint8Array(await pending.shift()));
+  out.flush();
 }

@@ -104,7 +104,6 @@ async function decryptUrl({ job, url, keys }) {
     sink = await Sink.open(DIR);
     let reported = 0;
     const metadata = await decryptStream(reader, keys, sink, {
-      size: total,
       onHeader: async () => {
         headerOk = true;
         postMessage({ type: 'header', job, total });

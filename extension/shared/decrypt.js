@@ -75,9 +75,8 @@ export class HeaderFirstDecryptor {
  * it goes, and resolves to the authenticated metadata. Chunks are opened with
  * WebCrypto where the browser has it (`engine: 'reference'` forces the crate's
  * own engine); the crate opens the header and parses the metadata either way.
- * `size`, the input's length when known, lets small files skip helper workers.
  */
-export async function decryptStream(reader, keyHexes, sink, { onHeader = async () => {}, onProgress = () => {}, engine, size } = {}) {
+export async function decryptStream(reader, keyHexes, sink, { onHeader = async () => {}, onProgress = () => {}, engine } = {}) {
   if (engine === 'reference' || !globalThis.crypto?.subtle) return decryptWithCrate(reader, keyHexes, sink, { onHeader, onProgress });
   let head = new Uint8Array(0);
   let read = 0;
@@ -103,23 +102,19 @@ export async function decryptStream(reader, keyHexes, sink, { onHeader = async (
   }
   await onHeader();
   const out = new Output((bytes) => sink.write(bytes));
-  const opener = await WebCryptoOpener.create(opened, (bytes) => out.push(bytes), size || undefined);
-  try {
-    await opener.push(head.subarray(opened.headerLength));
+  const opener = await WebCryptoOpener.create(opened, (bytes) => out.push(bytes));
+  await opener.push(head.subarray(opened.headerLength));
+  onProgress(read);
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    read += value.length;
+    await opener.push(value);
     onProgress(read);
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      read += value.length;
-      await opener.push(value);
-      onProgress(read);
-    }
-    const metadata = await opener.finish();
-    out.flush();
-    return metadata;
-  } finally {
-    opener.close();
   }
+  const metadata = await opener.finish();
+  out.flush();
+  return metadata;
 }
 
 /** The same with the crate's own engine throughout. */

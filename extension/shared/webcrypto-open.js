@@ -1,22 +1,20 @@
 // Bulk opening with WebCrypto's AES-256-GCM, the decrypting twin of
 // crypto/engine.js. The crate opens the header (openHeader: key unwrapped,
 // commitment checked) and parses the metadata region (decodeMetadataRegion);
-// this module opens the 16 KiB chunks, blocks of them spread over helper
-// workers (shared/cipher-pool.js), and enforces, in stream order, what the
-// crate's Decryptor enforces (FORMAT.md, protocol.rs): the short final chunk,
-// the authenticated size and padding, truncation versus tampering versus
-// trailing data. It exists because the crate's AES in WebAssembly has no AES
-// instructions and is several times slower; the test vectors run through both
-// (tests/wasm/harness.js), code for code.
+// this module opens the 16 KiB chunks with many operations in flight and
+// enforces, in stream order, what the crate's Decryptor enforces (FORMAT.md,
+// protocol.rs): the short final chunk, the authenticated size and padding,
+// truncation versus tampering versus trailing data. It exists because the
+// crate's AES in WebAssembly has no AES instructions and is 5–10× slower; the
+// test vectors run through both (tests/wasm/harness.js), code for code.
 import { decodeMetadataRegion } from '../crypto/wasm/cloak.js';
 import { nonceFor } from '../crypto/engine.js';
-import { CipherPool } from './cipher-pool.js';
 
 const CHUNK = 16384;
 const TAG = 16;
 const SEALED = CHUNK + TAG;
-const BLOCK_CHUNKS = 64;
 const MAX_CHUNKS = 2 ** 38;
+const IN_FLIGHT = 16;
 
 const fail = (code, message) => Object.assign(new Error(message), { code });
 const ERRORS = {
@@ -35,26 +33,24 @@ const sealedAfterPrefix = (len) => len + (Math.floor(len / CHUNK) + 1) * TAG;
  * Opens the payload after a header that `openHeader` accepted. Feed the
  * ciphertext after `headerLength` with `push`, then `finish`; authenticated
  * content goes to `write(Uint8Array)` in order. Throws errors with the crate's
- * codes. Call `close()` when done, whatever happened.
+ * codes. `metadata` is set once chunk 0 opened.
  */
 export class WebCryptoOpener {
-  /** `size`, the file's length when known, decides whether helper workers are worth it. */
-  static async create(opened, write, size) {
+  static async create(opened, write) {
     const key = await crypto.subtle.importKey('raw', opened.key, 'AES-GCM', false, ['decrypt']);
-    const pool = await CipherPool.create('decrypt', opened.key, opened.baseNonce, size);
-    return new WebCryptoOpener(key, opened.baseNonce, pool, write);
+    return new WebCryptoOpener(key, opened.baseNonce, write);
   }
 
-  constructor(key, baseNonce, pool, write) {
+  constructor(key, baseNonce, write) {
     this.key = key;
     this.baseNonce = baseNonce;
-    this.pool = pool;
     this.write = write;
-    this.block = new Uint8Array(BLOCK_CHUNKS * SEALED); // sealed bytes not yet submitted
+    this.buf = new Uint8Array(SEALED);
     this.fill = 0;
-    this.first = 0; // index of the block's first chunk
+    this.index = 0; // next chunk to open
     this.received = 0; // payload bytes accepted
     this.expected = null; // payload length, once the metadata declares a size
+    this.pending = []; // [index, Promise<ArrayBuffer>] in order
     this.metadata = null;
     this.contentLeft = null;
     this.paddingLeft = 0;
@@ -77,71 +73,45 @@ export class WebCryptoOpener {
       bytes = bytes.subarray(0, this.expected - this.received);
     }
     this.received += bytes.length;
-    for (let at = 0; at < bytes.length;) {
-      const take = Math.min(this.block.length - this.fill, bytes.length - at);
-      this.block.set(bytes.subarray(at, at + take), this.fill);
+    let at = 0;
+    while (at < bytes.length) {
+      if (!this.fill && bytes.length - at >= SEALED) {
+        await this.open(bytes.subarray(at, at + SEALED)); // a view: WebCrypto copies it
+        at += SEALED;
+        continue;
+      }
+      const take = Math.min(SEALED - this.fill, bytes.length - at);
+      this.buf.set(bytes.subarray(at, at + take), this.fill);
       this.fill += take;
       at += take;
-      if (this.first === 0 && this.fill === SEALED && this.metadata === null) await this.openChunkZero();
-      else if (this.fill === this.block.length) await this.submitFull();
+      if (this.fill === SEALED) {
+        await this.open(this.buf);
+        this.fill = 0;
+      }
     }
     if (bytes.length < data.length) {
-      await this.submitFull(); // earlier chunks' verdicts come first
-      await this.drain();
+      await this.drain(); // earlier chunks' verdicts come first
       throw ERRORS.trailing();
     }
   }
 
-  /** Chunk 0, alone and at once: its metadata sets the expected length. */
-  async openChunkZero() {
-    const plain = await this.decrypt(0, this.block.subarray(0, SEALED)).catch(() => {
-      throw ERRORS.tampered(0);
-    });
-    this.fill = 0;
-    this.first = 1;
-    this.release(plain, true);
-  }
-
-  /** Submits the whole chunks gathered so far (all of them non-final). */
-  async submitFull() {
-    const whole = Math.floor(this.fill / SEALED);
-    if (!whole) return;
-    if (this.first + whole > MAX_CHUNKS) throw ERRORS.tooLarge();
-    const result = await this.pool.submit(this.first, this.block.subarray(0, whole * SEALED), false);
-    this.block.copyWithin(0, whole * SEALED, this.fill);
-    this.fill -= whole * SEALED;
-    this.first += whole;
-    if (result) this.take(result);
-  }
-
-  take(result) {
-    this.release(result.bytes, false);
-    if (result.failed !== undefined) throw ERRORS.tampered(result.failed);
-  }
-
-  async drain() {
-    for (let r = await this.pool.next(); r; r = await this.pool.next()) this.take(r);
-  }
-
   /** Verifies the end; returns the metadata. */
   async finish() {
-    await this.submitFull();
     await this.drain();
     if ((this.expected !== null && this.received < this.expected) || this.fill < TAG) throw ERRORS.truncated();
-    const index = this.first;
+    const index = this.index;
     if (index >= MAX_CHUNKS) throw ERRORS.tooLarge();
-    const plain = await this.decrypt(index, this.block.subarray(0, this.fill)).catch(() => {
-      throw this.expected !== null ? ERRORS.tampered(index) : ERRORS.truncatedOrTampered(index);
-    });
+    const known = this.expected !== null;
+    const last = this.fill;
     this.fill = 0;
-    this.release(plain, index === 0);
+    const plain = await this.decrypt(index, this.buf.subarray(0, last)).catch(() => {
+      throw known ? ERRORS.tampered(index) : ERRORS.truncatedOrTampered(index);
+    });
+    this.index++;
+    this.release(plain, index);
     if (this.metadata === null) throw ERRORS.metadata('metadata region incomplete');
     if ((this.contentLeft ?? 0) > 0 || this.paddingLeft > 0) throw ERRORS.truncated();
     return this.metadata;
-  }
-
-  close() {
-    this.pool.close();
   }
 
   decrypt(index, sealed) {
@@ -149,10 +119,30 @@ export class WebCryptoOpener {
       .then((b) => new Uint8Array(b));
   }
 
-  /** Plaintext in order: the metadata region first (`chunkZero`), then content, then zero padding. */
-  release(plain, chunkZero) {
+  async open(sealed) {
+    const index = this.index++;
+    if (index >= MAX_CHUNKS) throw ERRORS.tooLarge();
+    this.pending.push([index, this.decrypt(index, sealed)]);
+    // Chunk 0 is opened alone: its metadata sets the expected length.
+    if (index === 0 || this.pending.length >= IN_FLIGHT) await this.settleOne();
+  }
+
+  async settleOne() {
+    const [index, promise] = this.pending.shift();
+    const plain = await promise.catch(() => {
+      throw ERRORS.tampered(index);
+    });
+    this.release(plain, index);
+  }
+
+  async drain() {
+    while (this.pending.length) await this.settleOne();
+  }
+
+  /** Chunk plaintext in order: the metadata region first, then content, then zero padding. */
+  release(plain, index) {
     let rest = plain;
-    if (chunkZero) {
+    if (index === 0) {
       const decoded = decodeMetadataRegion(plain); // throws bad_metadata
       if (!decoded) throw ERRORS.metadata('metadata region incomplete');
       this.metadata = decoded.metadata;

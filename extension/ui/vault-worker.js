@@ -21,7 +21,7 @@ function progressReporter(job) {
 }
 
 async function decrypt(file, keys, sink, job) {
-  const metadata = await decryptStream(file.stream().getReader(), keys, sink, { onProgress: progressReporter(job), size: file.size });
+  const metadata = await decryptStream(file.stream().getReader(), keys, sink, { onProgress: progressReporter(job) });
   return { op: 'decrypted', metadata };
 }
 

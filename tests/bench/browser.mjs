@@ -129,6 +129,7 @@ async function smallFiles(cb) {
   };
   try {
     const plain = await once();
+    await cb.goToExtensionPage('onboarding.html'); // protect() uses its form
     await cb.protect(site.url);
     const sealed = await once();
     if (![...site.stored.keys()].every((n) => n.endsWith('.cloak'))) throw new Error('not every file was encrypted');

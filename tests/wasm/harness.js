@@ -81,10 +81,9 @@ async function runCobblestone(v) {
   const written = [];
   await sealWithWebCrypto(plan, new Blob([pt]), (b) => written.push(b.slice()));
   assert(equal(concat(written), ct), "the extension's WebCrypto engine differs from the vector");
-  // The same, with the file read in awkward pieces (chunks straddling reads),
-  // through helper workers (an unknown, infinite size).
+  // The same, with the file read in awkward pieces (chunks straddling reads).
   const pieces = [1, 7, CHUNK - 1, CHUNK + 1, 3 * CHUNK + 5];
-  const odd = { size: Infinity, stream: () => new ReadableStream({
+  const odd = { stream: () => new ReadableStream({
     start(c) {
       for (let at = 0, i = 0; at < pt.length; i++) {
         const n = pieces[i % pieces.length];
@@ -131,12 +130,11 @@ function decryptCloak(v, ct, split) {
 }
 
 /** The extension's download/vault path: crate header + WebCrypto chunks. */
-// `size` 0: in the caller's thread; Infinity: spread over helper workers.
-async function decryptWebCrypto(v, ct, split, size) {
+async function decryptWebCrypto(v, ct, split) {
   let at = 0;
   const reader = { read: async () => (at >= ct.length ? { done: true } : { done: false, value: ct.slice(at, (at += split)) }) };
   const parts = [];
-  const metadata = await decryptStream(reader, [v.vault_key], { write: (b) => parts.push(b.slice()) }, { size });
+  const metadata = await decryptStream(reader, [v.vault_key], { write: (b) => parts.push(b.slice()) });
   return { data: concat(parts), metadata };
 }
 
@@ -149,8 +147,7 @@ async function runCloak(v) {
   const runs = [];
   for (const split of [1 << 22, SEALED, 1000, 13]) {
     runs.push([`crate, split ${split}`, () => decryptCloak(v, ct, split)]);
-    runs.push([`WebCrypto, split ${split}`, () => decryptWebCrypto(v, ct, split, 0)]);
-    runs.push([`WebCrypto with helper workers, split ${split}`, () => decryptWebCrypto(v, ct, split, Infinity)]);
+    runs.push([`WebCrypto, split ${split}`, () => decryptWebCrypto(v, ct, split)]);
   }
   for (const [split, run] of runs) {
     let got;
