@@ -2,7 +2,7 @@
 # Benchmarks (not tests): library and CLI throughput on a 1 GiB file, the CLI
 # against rage (built from crates.io into target/bench-tools, never committed),
 # and the in-browser benchmark (tests/bench/browser.mjs) on 256 MiB.
-# Usage: ./build.sh bench [SIZE_MIB] [BROWSER_MIB]   (defaults 1024, 256)
+# Usage: ./build.sh bench [SIZE_MIB] [BROWSER_MIB]   (defaults 1024, 256; 0 skips the browsers)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MIB=${1:-1024}
@@ -48,6 +48,8 @@ s=$(timed sh -c "\"$TOOLS/bin/rage\" -d -i \"$work/rage.key\" -o - \"$work/input
 echo "rage decrypt (file to /dev/null): $(rate "$s")"
 rm -f "$work/input.age" "$work/input.cloak" "$work/output.bin"
 
-echo
-echo "in-browser benchmark, $BROWSER_MIB MiB"
-node tests/bench/browser.mjs "$BROWSER_MIB" 3
+if ((BROWSER_MIB > 0)); then
+  echo
+  echo "in-browser benchmark, $BROWSER_MIB MiB"
+  node tests/bench/browser.mjs "$BROWSER_MIB" 3
+fi
