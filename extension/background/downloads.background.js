@@ -1,12 +1,11 @@
 // Decrypt on download. A `.cloak` download from a protected site is held
 // (paused, its file name undecided, in Chromium; left running in Firefox) while
 // Cloak fetches the same URL again from the extension, with the user's
-// credentials. Only once a
-// valid Cloak header has arrived (key unwrapped, commitment checked) is the
-// original cancelled; any earlier failure lets the original finish, so a
-// single-use or POST-only URL still leaves the user the ciphertext. The
-// decrypted file is saved under the original name from the encrypted metadata,
-// and only after its last chunk authenticated. Nothing here is reachable by a
+// credentials. Only once a valid Cloak header has arrived (key unwrapped,
+// commitment checked) is the original cancelled; any earlier failure lets the
+// original finish, so a single-use or POST-only URL still leaves the user the
+// ciphertext. The decrypted file is saved under the original name from the
+// encrypted metadata, and only after its last chunk authenticated. Nothing here is reachable by a
 // page: decryption starts only from the user's own download or menu click.
 import { ext } from '../shared/api.js';
 import { MSG, send } from '../shared/messages.js';
@@ -178,7 +177,7 @@ export function onDecrypterEvent(ev) {
 
 /** Keys for the offscreen document's current job (it has no storage access). */
 export async function keysForOffscreen() {
-  return { keys: (await isUnlocked()) ? await unlockedKeys() : [] };
+  return { keys: await unlockedKeys() };
 }
 
 // ---- holding the original download

@@ -4,24 +4,14 @@
 // unavailable.
 import init, { Encryptor, VaultKey, planEncryption } from './wasm/cloak.js';
 import { sealWithWebCrypto } from './engine.js';
-import { Sink, fileMetadata, hexToBytes, readFile, stagingDir } from '../shared/staging.js';
+import { Sink, fileMetadata, hexToBytes, readFile, sweepStale } from '../shared/staging.js';
 
 const ready = init();
 const STAGING = 'staging';
 const STALE_MS = 24 * 3600_000;
 
 // Staged files are deleted once stale; the page may still be uploading recent ones.
-async function sweep(dir) {
-  for await (const [name, handle] of dir.entries()) {
-    try {
-      const f = await handle.getFile();
-      if (Date.now() - f.lastModified > STALE_MS) await dir.removeEntry(name);
-    } catch {
-      // in use or already gone
-    }
-  }
-}
-const swept = stagingDir(STAGING).then((dir) => dir && sweep(dir));
+const swept = sweepStale(STAGING, STALE_MS);
 
 // Bulk path: WebCrypto AES-GCM over the crate's plan.
 async function sealFast(file, key, pad, sink, onProgress) {

@@ -6,7 +6,7 @@
 // only after its last chunk authenticated; on any failure the staged bytes are
 // deleted.
 import init, { safeFileName } from '../crypto/wasm/cloak.js';
-import { Sink, stagingDir } from '../shared/staging.js';
+import { Sink, stagingDir, sweepStale } from '../shared/staging.js';
 import { decryptStream } from '../shared/decrypt.js';
 
 const ready = init();
@@ -15,18 +15,7 @@ const STALE_MS = 6 * 3600_000;
 const PROGRESS_STEP = 4 << 20;
 
 // Leftovers of an earlier session (a crash, a browser closed mid-download).
-async function sweep() {
-  const dir = await stagingDir(DIR);
-  if (!dir) return;
-  for await (const [name, handle] of dir.entries()) {
-    try {
-      if (Date.now() - (await handle.getFile()).lastModified > STALE_MS) await dir.removeEntry(name);
-    } catch {
-      // in use or already gone
-    }
-  }
-}
-const swept = ready.then(sweep).catch(() => {});
+const swept = sweepStale(DIR, STALE_MS).catch(() => {});
 
 class FetchError extends Error {
   constructor(message) {

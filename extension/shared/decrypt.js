@@ -1,10 +1,9 @@
 // Streaming decryption shared by Cloak's decrypting contexts (the vault page's
-// worker, the download decrypter's worker, Firefox's in-flight filter).
-// Plaintext is released only after the crate authenticated it, and the caller
-// learns that a valid header arrived (key unwrapped, commitment checked)
-// before any content, so it can commit to replacing a download only then. A
-// result counts as complete only once `finish` returned: callers MUST discard
-// what they wrote on any throw.
+// worker and the download decrypter's worker). The crate opens the header
+// (key unwrapped, commitment checked) before any content is looked at, so the
+// caller can commit to replacing a download only then; plaintext is released
+// only after it authenticated. A result counts as complete only once
+// `decryptStream` resolved: callers MUST discard what they wrote on any throw.
 import { Decryptor, VaultKey, openHeader } from '../crypto/wasm/cloak.js';
 import { Output } from '../crypto/engine.js';
 import { hexToBytes } from './staging.js';
@@ -28,44 +27,67 @@ function concat(a, b) {
   return out;
 }
 
+/** The crate's verdict on an input that ended before its header opened (not_cloak, truncated, …). */
+function shortInputError(head, keyHexes) {
+  const dec = new Decryptor(vaultKeys(keyHexes));
+  try {
+    dec.push(head);
+    dec.finish();
+  } catch (err) {
+    return err;
+  } finally {
+    dec.free();
+  }
+  return Object.assign(new Error('the file is truncated: it ends before the end of the encrypted data'), { code: 'truncated' });
+}
+
 /**
- * A push decryptor that first waits for a complete, valid header. Errors carry
- * the crate's codes (`not_cloak`, `wrong_key`, `truncated`, `payload_tampered`, …).
+ * Reads until the header, salt and commitment opened with one of the keys;
+ * returns `{opened, head, read}` (`head`: every byte read so far). Throws the
+ * crate's errors (not_cloak, unsupported_version, wrong_key, header_tampered, …).
  */
-export class HeaderFirstDecryptor {
-  /** `keyHexes`: the unlocked vault keys, hex. */
-  constructor(keyHexes) {
-    this.keyHexes = keyHexes;
-    this.dec = new Decryptor(vaultKeys(keyHexes));
-    this.head = new Uint8Array(0);
-    this.opened = false;
+async function readHeader(reader, keyHexes) {
+  let head = new Uint8Array(0);
+  let read = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw shortInputError(head, keyHexes);
+    read += value.length;
+    head = concat(head, value);
+    const opened = openHeader(head, vaultKeys(keyHexes));
+    if (opened) return { opened, head, read };
+    if (head.length > MAX_HEAD) throw Object.assign(new Error('The Cloak header is malformed.'), { code: 'malformed_header' });
   }
+}
 
-  /** Feeds ciphertext; returns `{opened, out}`: whether the header opened by now, and authenticated content. */
-  push(bytes) {
-    if (this.opened) return { opened: true, out: this.dec.push(bytes) };
-    this.head = concat(this.head, bytes);
-    // Throws not_cloak, unsupported_version, wrong_key, header_tampered, …
-    this.opened = openHeader(this.head, vaultKeys(this.keyHexes)) !== undefined;
-    if (!this.opened) {
-      if (this.head.length > MAX_HEAD) throw Object.assign(new Error('The Cloak header is malformed.'), { code: 'malformed_header' });
-      return { opened: false, out: new Uint8Array(0) };
-    }
-    const out = this.dec.push(this.head);
-    this.head = null;
-    return { opened: true, out };
-  }
+/** Chunks opened with WebCrypto under the crate's stream rules; fed from the end of the header. */
+async function webCryptoEngine(opened, sink) {
+  const out = new Output((bytes) => sink.write(bytes));
+  const opener = await WebCryptoOpener.create(opened, (bytes) => out.push(bytes));
+  return {
+    start: (head) => opener.push(head.subarray(opened.headerLength)),
+    push: (bytes) => opener.push(bytes),
+    async finish() {
+      const metadata = await opener.finish();
+      out.flush();
+      return metadata;
+    },
+    free() {},
+  };
+}
 
-  /** Verifies the end; returns `{out, metadata}`. An input that ended early gets the crate's verdict. */
-  finish() {
-    const early = this.opened ? new Uint8Array(0) : this.dec.push(this.head);
-    const out = concat(early, this.dec.finish());
-    return { out, metadata: this.dec.metadata() };
-  }
-
-  free() {
-    this.dec.free();
-  }
+/** The crate's own engine throughout; fed from the first byte. */
+function crateEngine(keyHexes, sink) {
+  const dec = new Decryptor(vaultKeys(keyHexes));
+  return {
+    start: (head) => sink.write(dec.push(head)),
+    push: (bytes) => sink.write(dec.push(bytes)),
+    finish() {
+      sink.write(dec.finish());
+      return dec.metadata();
+    },
+    free: () => dec.free(),
+  };
 }
 
 /**
@@ -77,67 +99,22 @@ export class HeaderFirstDecryptor {
  * own engine); the crate opens the header and parses the metadata either way.
  */
 export async function decryptStream(reader, keyHexes, sink, { onHeader = async () => {}, onProgress = () => {}, engine } = {}) {
-  if (engine === 'reference' || !globalThis.crypto?.subtle) return decryptWithCrate(reader, keyHexes, sink, { onHeader, onProgress });
-  let head = new Uint8Array(0);
-  let read = 0;
-  let opened;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) {
-      // Ended before the header opened: the crate's verdict (not_cloak, truncated, …).
-      const dec = new HeaderFirstDecryptor(keyHexes);
-      try {
-        dec.push(head);
-        dec.finish();
-      } finally {
-        dec.free();
-      }
-      throw Object.assign(new Error('the file is truncated: it ends before the end of the encrypted data'), { code: 'truncated' });
-    }
-    read += value.length;
-    head = concat(head, value);
-    opened = openHeader(head, vaultKeys(keyHexes)); // throws not_cloak, wrong_key, header_tampered, …
-    if (opened) break;
-    if (head.length > MAX_HEAD) throw Object.assign(new Error('The Cloak header is malformed.'), { code: 'malformed_header' });
-  }
+  const { opened, head, read: headRead } = await readHeader(reader, keyHexes);
   await onHeader();
-  const out = new Output((bytes) => sink.write(bytes));
-  const opener = await WebCryptoOpener.create(opened, (bytes) => out.push(bytes));
-  await opener.push(head.subarray(opened.headerLength));
-  onProgress(read);
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    read += value.length;
-    await opener.push(value);
-    onProgress(read);
-  }
-  const metadata = await opener.finish();
-  out.flush();
-  return metadata;
-}
-
-/** The same with the crate's own engine throughout. */
-async function decryptWithCrate(reader, keyHexes, sink, { onHeader, onProgress }) {
-  const dec = new HeaderFirstDecryptor(keyHexes);
-  let announced = false;
-  let read = 0;
+  const useWebCrypto = engine !== 'reference' && globalThis.crypto?.subtle;
+  const dec = useWebCrypto ? await webCryptoEngine(opened, sink) : crateEngine(keyHexes, sink);
   try {
+    let read = headRead;
+    await dec.start(head);
+    onProgress(read);
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
       read += value.length;
-      const { opened, out } = dec.push(value);
-      if (opened && !announced) {
-        announced = true;
-        await onHeader();
-      }
-      sink.write(out);
+      await dec.push(value);
       onProgress(read);
     }
-    const { out, metadata } = dec.finish();
-    sink.write(out);
-    return metadata;
+    return await dec.finish();
   } finally {
     dec.free();
   }

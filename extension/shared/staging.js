@@ -21,6 +21,22 @@ export async function stagingDir(name) {
   }
 }
 
+/**
+ * Deletes the files of OPFS directory `name` older than `maxAgeMs`: leftovers
+ * of a crash or of a browser closed mid-job. Files in use are left alone.
+ */
+export async function sweepStale(name, maxAgeMs) {
+  const dir = await stagingDir(name);
+  if (!dir) return;
+  for await (const [entry, handle] of dir.entries()) {
+    try {
+      if (Date.now() - (await handle.getFile()).lastModified > maxAgeMs) await dir.removeEntry(entry);
+    } catch {
+      // in use or already gone
+    }
+  }
+}
+
 /** Feeds every chunk of `file` to `onChunk` in order; returns the bytes read. */
 export async function readFile(file, onChunk) {
   const reader = file.stream().getReader();

@@ -70,7 +70,6 @@ async function save(name, file) {
   return 'downloaded';
 }
 
-
 function addRow(file) {
   const li = document.createElement('li');
   const name = document.createElement('span');

@@ -129,12 +129,12 @@ function decryptCloak(v, ct, split) {
   }
 }
 
-/** The extension's download/vault path: crate header + WebCrypto chunks. */
-async function decryptWebCrypto(v, ct, split) {
+/** The extension's download/vault path (`decryptStream`): crate header, then WebCrypto or (reference) crate chunks. */
+async function decryptWebCrypto(v, ct, split, engine) {
   let at = 0;
   const reader = { read: async () => (at >= ct.length ? { done: true } : { done: false, value: ct.slice(at, (at += split)) }) };
   const parts = [];
-  const metadata = await decryptStream(reader, [v.vault_key], { write: (b) => parts.push(b.slice()) });
+  const metadata = await decryptStream(reader, [v.vault_key], { write: (b) => parts.push(b.slice()) }, { engine });
   return { data: concat(parts), metadata };
 }
 
@@ -148,6 +148,7 @@ async function runCloak(v) {
   for (const split of [1 << 22, SEALED, 1000, 13]) {
     runs.push([`crate, split ${split}`, () => decryptCloak(v, ct, split)]);
     runs.push([`WebCrypto, split ${split}`, () => decryptWebCrypto(v, ct, split)]);
+    runs.push([`decryptStream with the crate engine, split ${split}`, () => decryptWebCrypto(v, ct, split, 'reference')]);
   }
   for (const [split, run] of runs) {
     let got;
