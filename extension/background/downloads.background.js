@@ -102,6 +102,7 @@ async function waitForUnlock() {
 export async function takeOver(url, name, kind, hold) {
   const job = nextJob++;
   jobs.set(job, { hold, name, kind });
+  keepAlive();
   if (!(await waitForUnlock())) {
     onDecrypterEvent({ type: 'failed', job, headerOk: false, code: 'locked', message: 'Cloak is locked.' });
     return;
@@ -138,6 +139,22 @@ async function onFailed(job, entry, ev) {
     : 'The encrypted file was saved as it is; you can open it in the Cloak vault.';
   await recordOutcome({ name: entry.name, status: 'failed', code: ev.code, message: text });
   notify(`Cloak could not decrypt ${entry.name}`, `${text} ${kept}`, { vault: !ev.headerOk });
+}
+
+// Firefox suspends an event page after 30 s without an event, and the page's
+// decryption worker with it: a job stalled that long was lost, its download
+// never saved nor reported. While jobs run, a storage write every 10 s wakes
+// the page's own storage listener.
+let heartbeat = null;
+function keepAlive() {
+  heartbeat ??= setInterval(() => {
+    if (jobs.size) {
+      ext.storage.session.set({ downloadsAlive: Date.now() }).catch(() => {});
+      return;
+    }
+    clearInterval(heartbeat);
+    heartbeat = null;
+  }, 10_000);
 }
 
 // Progress of the decryptions under way, for the popup and the toolbar badge

@@ -44,6 +44,10 @@
 
   async function onHookMessage(e) {
     const msg = e.data;
+    if (msg?.type === 'warm') {
+      ensureFrame().catch(() => {}); // a failure shows when files arrive
+      return;
+    }
     if (!validRequest(msg)) return;
     try {
       const bypass = await ext.runtime.sendMessage({ type: 'take-bypass' });

@@ -18,18 +18,20 @@ export function nonceFor(baseNonce, index) {
   return n;
 }
 
-/** Chunks gathered in order into 1 MiB writes. */
+/** Chunks gathered in order into writes of up to 1 MiB (`capacity`, if smaller). */
 export class Output {
-  constructor(write) {
+  constructor(write, capacity = FLUSH_BYTES) {
     this.write = write;
-    this.buf = new Uint8Array(FLUSH_BYTES);
+    this.capacity = Math.max(1, Math.min(capacity, FLUSH_BYTES));
+    this.buf = null;
     this.fill = 0;
   }
 
   push(bytes) {
-    if (this.fill + bytes.length > this.buf.length) this.flush();
-    if (bytes.length > this.buf.length) this.write(bytes);
+    if (this.fill + bytes.length > this.capacity) this.flush();
+    if (bytes.length > this.capacity) this.write(bytes);
     else {
+      this.buf ??= new Uint8Array(this.capacity);
       this.buf.set(bytes, this.fill);
       this.fill += bytes.length;
     }
@@ -37,9 +39,9 @@ export class Output {
 
   flush() {
     if (!this.fill) return;
-    // A new buffer each time: a memory sink keeps what it is given.
+    // A new buffer for the next writes: a memory sink keeps what it is given.
     this.write(this.buf.subarray(0, this.fill));
-    this.buf = new Uint8Array(FLUSH_BYTES);
+    this.buf = null;
     this.fill = 0;
   }
 }
@@ -55,7 +57,7 @@ export class Output {
 export async function sealWithWebCrypto(plan, file, write, progress = () => {}) {
   const key = await crypto.subtle.importKey('raw', plan.key, 'AES-GCM', false, ['encrypt']);
   write(plan.head);
-  const out = new Output(write);
+  const out = new Output(write, plan.totalLength - plan.head.length);
   const pending = [];
   const carry = new Uint8Array(CHUNK);
   let fill = 0;

@@ -20,6 +20,7 @@ window.addEventListener('message', async (e) => {
   port = ports[0];
   port.onmessage = onRequest;
   port.postMessage({ type: 'paired' });
+  queue.ensureWorker(); // loads the WASM before the first files arrive
 });
 
 function validRequest(msg) {

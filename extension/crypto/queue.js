@@ -39,12 +39,21 @@ function randomName() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** How the popup's Recent list names a selection: the file, or the folder and a count. */
+function batchLabel(files, paths) {
+  if (files.length === 1) return files[0].name;
+  const top = paths[0]?.split('/')[0];
+  const count = `${files.length.toLocaleString('en')} files`;
+  return top && paths.every((p) => p.startsWith(`${top}/`)) ? `${top}/ (${count})` : count;
+}
+
 export class EncryptionQueue {
   constructor(panel) {
     this.panel = panel;
     this.worker = null;
     this.jobs = new Map();
     this.nextJob = 1;
+    this.lastStamp = 0;
   }
 
   ensureWorker() {
@@ -53,7 +62,8 @@ export class EncryptionQueue {
     this.worker.onmessage = (e) => {
       const job = this.jobs.get(e.data?.job);
       if (!job) return;
-      if (e.data.type === 'progress') job.onProgress(e.data.done);
+      if (e.data.type === 'progress') job.onProgress(e.data.index, e.data.done);
+      else if (e.data.type === 'segment') job.onSegment(e.data);
       else {
         this.jobs.delete(e.data.job);
         if (e.data.type === 'done') job.resolve(e.data);
@@ -71,10 +81,21 @@ export class EncryptionQueue {
     this.worker = null;
   }
 
-  run(request, onProgress) {
+  /**
+   * A lastModified no other encryption from this frame shares: resumable
+   * uploaders identify a file by name, type, size and lastModified, so two
+   * ciphertexts (the same file selected twice, or two same-named files of one
+   * folder) must never look alike, or one could be resumed onto the other.
+   */
+  stamp() {
+    this.lastStamp = Math.max(Date.now(), this.lastStamp + 1);
+    return this.lastStamp;
+  }
+
+  run(request, { onProgress, onSegment }) {
     const job = this.nextJob++;
     return new Promise((resolve, reject) => {
-      this.jobs.set(job, { resolve, reject, onProgress });
+      this.jobs.set(job, { resolve, reject, onProgress, onSegment });
       this.ensureWorker().postMessage({ ...request, job });
     });
   }
@@ -89,24 +110,33 @@ export class EncryptionQueue {
     try {
       const key = await unlockedKey(panel, () => cancelled);
       const { settings = {} } = await ext.storage.local.get('settings');
-      const totalBytes = files.reduce((n, f) => n + f.size, 0);
-      let before = 0;
+      const before = []; // bytes of the files ahead of each one
+      let totalBytes = 0;
+      for (const file of files) {
+        before.push(totalBytes);
+        totalBytes += file.size;
+      }
       const out = [];
       const outPaths = [];
-      for (const [i, file] of files.entries()) {
-        if (cancelled) throw new CloakError('cancelled', 'You cancelled the upload.');
-        const result = await this.run({ file, keyBytes: key, pad: Boolean(settings.pad) }, (done) => {
-          panel.progress(i, file.size ? done / file.size : 1, before + done, totalBytes);
-        });
-        const name = settings.hideNames ? `${randomName()}.cloak` : `${file.name}.cloak`;
-        // A fresh lastModified gives every encryption its own identity, so a
-        // resumable uploader never splices two different ciphertexts.
-        out.push(new File([result.file], name, { type: 'application/octet-stream', lastModified: Date.now() }));
-        outPaths.push(paths[i] ? paths[i].replace(/[^/]*$/, name) : '');
-        before += file.size;
-        panel.progress(i, 1, before, totalBytes);
-        send(ext, MSG.RECORD_OP, { name: file.name, status: 'encrypted', size: file.size }).catch(() => {});
-      }
+      let made = 0;
+      // The worker posts the ciphertexts a segment at a time; each File is a slice of one.
+      const onSegment = ({ first, spans, file: staged }) => {
+        for (const [k, [start, end]] of spans.entries()) {
+          const i = first + k;
+          const name = settings.hideNames ? `${randomName()}.cloak` : `${files[i].name}.cloak`;
+          out[i] = new File([staged.slice(start, end)], name, { type: 'application/octet-stream', lastModified: this.stamp() });
+          outPaths[i] = paths[i] ? paths[i].replace(/[^/]*$/, name) : '';
+          made++;
+        }
+      };
+      const onProgress = (index, done) => {
+        panel.progress(index, files[index].size ? done / files[index].size : 1, before[index] + done, totalBytes);
+      };
+      if (cancelled) throw new CloakError('cancelled', 'You cancelled the upload.');
+      await this.run({ files, keyBytes: key, pad: Boolean(settings.pad) }, { onProgress, onSegment });
+      if (cancelled) throw new CloakError('cancelled', 'You cancelled the upload.');
+      if (made !== files.length) throw new CloakError('error', 'Encryption failed: a file is missing from the output.');
+      send(ext, MSG.RECORD_OP, { name: batchLabel(files, paths), status: 'encrypted', size: totalBytes }).catch(() => {});
       panel.done(out.length);
       return { files: out, paths: outPaths };
     } catch (err) {

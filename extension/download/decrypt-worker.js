@@ -13,6 +13,8 @@ const ready = init();
 const DIR = 'downloads';
 const STALE_MS = 6 * 3600_000;
 const PROGRESS_STEP = 4 << 20;
+const PROGRESS_MS = 5000; // at least this often while bytes arrive: the owner's watchdog listens
+const STALL_MS = 30_000; // a server silent this long has stopped sending
 
 // Leftovers of an earlier session (a crash, a browser closed mid-download).
 const swept = sweepStale(DIR, STALE_MS).catch(() => {});
@@ -31,12 +33,18 @@ class FetchError extends Error {
 // time; the first response decides.
 const WINDOW = 32 << 20;
 
+const stalled = () => new FetchError(`The server stopped sending the file for ${STALL_MS / 1000} seconds.`);
+
 async function request(url, headers = {}) {
   let response;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), STALL_MS);
   try {
-    response = await fetch(url, { credentials: 'include', cache: 'no-store', redirect: 'follow', headers });
+    response = await fetch(url, { credentials: 'include', cache: 'no-store', redirect: 'follow', headers, signal: abort.signal });
   } catch (err) {
-    throw new FetchError(`Cloak could not download the file again (${err.message}).`);
+    throw abort.signal.aborted ? stalled() : new FetchError(`Cloak could not download the file again (${err.message}).`);
+  } finally {
+    clearTimeout(timer);
   }
   if (!response.ok || !response.body) {
     throw new FetchError(`Cloak could not download the file again (HTTP ${response.status}).`);
@@ -80,26 +88,50 @@ async function open(url) {
         reader = next.body.getReader();
       }
     },
+    cancel: () => reader.cancel(),
   };
   return { reader: windows, total: range.total };
+}
+
+/** `reader`, failing a read that waits longer than STALL_MS. */
+function guarded(reader) {
+  return {
+    async read() {
+      let timer;
+      const silence = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(stalled()), STALL_MS);
+      });
+      try {
+        return await Promise.race([reader.read(), silence]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    cancel: () => reader.cancel?.().catch(() => {}),
+  };
 }
 
 async function decryptUrl({ job, url, keys }) {
   await swept;
   let headerOk = false;
   let sink = null;
+  let reader = null;
   try {
-    const { reader, total } = await open(url);
+    const opened = await open(url);
+    const { total } = opened;
+    reader = guarded(opened.reader);
     sink = await Sink.open(DIR);
     let reported = 0;
+    let reportedAt = performance.now();
     const metadata = await decryptStream(reader, keys, sink, {
       onHeader: async () => {
         headerOk = true;
         postMessage({ type: 'header', job, total });
       },
       onProgress: (done) => {
-        if (done - reported < PROGRESS_STEP) return;
+        if (done - reported < PROGRESS_STEP && performance.now() - reportedAt < PROGRESS_MS) return;
         reported = done;
+        reportedAt = performance.now();
         postMessage({ type: 'progress', job, done, total });
       },
     });
@@ -107,6 +139,7 @@ async function decryptUrl({ job, url, keys }) {
     const name = safeFileName(metadata?.name || '');
     postMessage({ type: 'done', job, file, name, staged: sink.opfs?.name ?? null, size: file.size });
   } catch (err) {
+    reader?.cancel();
     await sink?.discard();
     postMessage({ type: 'failed', job, headerOk, code: err.code || 'error', message: err.message });
   }

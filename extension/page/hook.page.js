@@ -221,6 +221,23 @@
     }, (err) => console.warn('Cloak blocked this paste:', err.message));
   }
 
+  // A file picker or a drag of files is about to hand the page files: have
+  // the crypto frame and its worker start now, while the user picks.
+  let warmed = false;
+  function warm() {
+    if (warmed || !port) return;
+    warmed = true;
+    call(postMessage, port, { type: 'warm' });
+  }
+  listen.call(window, 'click', (e) => {
+    const target = realTarget(e);
+    if (target instanceof HTMLInputElement && call(inputType, target) === 'file') warm();
+  }, true);
+  listen.call(window, 'dragenter', (e) => {
+    const dt = call(dragData, e);
+    if (dt && typesOf(dt).includes('Files')) warm();
+  }, true);
+
   listen.call(window, 'input', onInputEvent, true);
   listen.call(window, 'change', onInputEvent, true);
   listen.call(window, 'drop', onDrop, true);
@@ -232,6 +249,7 @@
     const nativePicker = window.showOpenFilePicker;
     const HandleProto = FileSystemFileHandle.prototype;
     window.showOpenFilePicker = async function showOpenFilePicker(options) {
+      warm();
       const handles = await call(nativePicker, window, options);
       const files = [];
       const paths = [];

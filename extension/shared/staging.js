@@ -49,6 +49,8 @@ export async function readFile(file, onChunk) {
   }
 }
 
+const GATHER_BYTES = 1 << 20;
+
 /** A staged output file: written in order, then closed into a File or discarded. */
 export class Sink {
   /** Opens a new file in OPFS directory `dirName`; in memory if OPFS is missing and `memoryFallback`. */
@@ -68,18 +70,37 @@ export class Sink {
     this.opfs = opfs;
     this.parts = [];
     this.at = 0;
+    this.buf = null; // small writes gathered for one OPFS write
+    this.fill = 0;
   }
 
   write(bytes) {
     if (!bytes.length) return;
-    if (this.opfs) this.opfs.access.write(bytes, { at: this.at });
-    else this.parts.push(bytes);
+    if (!this.opfs) this.parts.push(bytes);
+    else if (bytes.length >= GATHER_BYTES) {
+      this.drain();
+      this.opfs.access.write(bytes, { at: this.at });
+    } else {
+      // Each synchronous OPFS write costs about as much as 1 MiB of copying.
+      if (this.fill + bytes.length > GATHER_BYTES) this.drain();
+      this.buf ??= new Uint8Array(GATHER_BYTES);
+      this.buf.set(bytes, this.fill);
+      this.fill += bytes.length;
+    }
     this.at += bytes.length;
+  }
+
+  drain() {
+    if (!this.fill) return;
+    this.opfs.access.write(this.buf.subarray(0, this.fill), { at: this.at - this.fill });
+    this.fill = 0;
   }
 
   async close() {
     if (!this.opfs) return new Blob(this.parts);
-    this.opfs.access.flush();
+    this.drain();
+    // No flush(): it asks the disk for durability (an fsync, 17 % of the time
+    // to encrypt 256 MiB in Chromium), which a staging file does not need.
     this.opfs.access.close();
     return this.opfs.handle.getFile();
   }

@@ -2,8 +2,9 @@
 // streaming into the extension's private storage (OPFS) so memory stays
 // bounded. A decrypted file is released to the page only after its last chunk
 // authenticated; on failure the staged bytes are deleted.
-import init, { Encryptor, VaultKey } from '../crypto/wasm/cloak.js';
-import { Sink, fileMetadata, hexToBytes, readFile } from '../shared/staging.js';
+import init from '../crypto/wasm/cloak.js';
+import { sealFile } from '../crypto/seal.js';
+import { Sink } from '../shared/staging.js';
 import { decryptStream, hasMagic } from '../shared/decrypt.js';
 
 const ready = init();
@@ -26,18 +27,8 @@ async function decrypt(file, keys, sink, job) {
 }
 
 async function encrypt(file, keys, sink, job) {
-  const enc = new Encryptor([VaultKey.fromBytes(hexToBytes(keys[0]))], [], fileMetadata(file), false);
-  try {
-    const progress = progressReporter(job);
-    sink.write(enc.head());
-    await readFile(file, (bytes, done) => {
-      sink.write(enc.push(bytes));
-      progress(done);
-    });
-    sink.write(enc.finish());
-  } finally {
-    enc.free();
-  }
+  const expected = await sealFile(file, keys[0], { sink, onProgress: progressReporter(job) });
+  if (sink.at !== expected) throw new Error(`${file.name} changed while it was read`);
   return { op: 'encrypted', metadata: { name: `${file.name}.cloak` } };
 }
 

@@ -235,5 +235,22 @@ for (const browserName of BROWSERS) {
       assert.equal(r.code, 'wrong_key');
       assert.match(r.message, /import that key/);
     });
+
+    it('a server that stops sending mid-file ends as a failure with its reason, not a download held forever', async () => {
+      const cipher = site.served.get(`${fx.files[6].name}.cloak`).bytes;
+      const name = 'stalled.txt.cloak';
+      const before = files();
+      await clickLink(site.offer(name, { bytes: cipher, stallAfter: 100_000 }).attachment);
+      const r = await waitFor(async () => (await cb.recent()).find((x) => x.name === name), 90_000);
+      assert.ok(r, `no outcome within 90 s: ${JSON.stringify(await cb.recent())}`);
+      assert.equal(r.code, 'fetch_failed', JSON.stringify(r));
+      assert.match(r.message, /stopped sending/);
+      await sleep(1000);
+      assert.deepEqual(files().filter((f) => !before.includes(f) && !PARTIAL.test(f)), [], 'nothing complete-looking was saved');
+      assert.equal((await cb.inExtension(async () => {
+        const ext = globalThis.browser ?? globalThis.chrome;
+        return (await ext.storage.session.get('decrypting')).decrypting || [];
+      })).length, 0, 'no decryption is shown as still running');
+    });
   });
 }

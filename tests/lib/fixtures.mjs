@@ -20,7 +20,10 @@ function tempDir(prefix) {
   return dir;
 }
 
-/** Writes `count` files of `size` bytes, each full of its own marker; returns {dir, files, markers}. */
+/**
+ * Writes `count` files of `size` bytes (a number, or a function of the file's
+ * index), each full of its own marker; returns {dir, files, markers}.
+ */
 export function makeFixtures(count = 1, size = 40_000, { nameMarker = false } = {}) {
   const dir = tempDir('cloak-fixtures-');
   const files = [];
@@ -29,8 +32,9 @@ export function makeFixtures(count = 1, size = 40_000, { nameMarker = false } = 
     const marker = `PLAINTEXT-MARKER-${randomBytes(6).toString('hex')}`;
     const name = nameMarker ? `${marker}.txt` : `report-${i}.txt`;
     const line = Buffer.from(`${marker} confidential line ${i}\n`);
-    const body = Buffer.alloc(size);
-    for (let at = 0; at < size; at += line.length) line.copy(body, at);
+    const bytes = typeof size === 'function' ? size(i) : size;
+    const body = Buffer.alloc(bytes);
+    for (let at = 0; at < bytes; at += line.length) line.copy(body, at);
     writeFileSync(join(dir, name), body);
     files.push({ name, path: join(dir, name), body });
     markers.push(marker);

@@ -36,9 +36,13 @@ export class StorageSite {
     this.downloadLog = []; // {path, status}
   }
 
-  /** Offers `bytes` (or the file at `path`) for download as `name`; returns the link styles' URLs. */
-  offer(name, { bytes, path, size }) {
-    this.served.set(name, { bytes, path, size: bytes ? bytes.length : size });
+  /**
+   * Offers `bytes` (or the file at `path`) for download as `name`; returns the
+   * link styles' URLs. With `stallAfter`, every response stops sending after
+   * that many bytes of the file and never ends.
+   */
+  offer(name, { bytes, path, size, stallAfter }) {
+    this.served.set(name, { bytes, path, size: bytes ? bytes.length : size, stallAfter });
     const n = encodeURIComponent(name);
     const exp = Date.now() + 10 * 60_000;
     const sig = createHmac('sha256', SIGNING_KEY).update(`${name}|${exp}`).digest('hex');
@@ -91,7 +95,8 @@ export class StorageSite {
     if (range) headers['content-range'] = `bytes ${start}-${end}/${item.size}`;
     if (style !== 'direct') headers['content-disposition'] = `attachment; filename*=UTF-8''${encodeURIComponent(name)}`;
     res.writeHead(status, headers);
-    if (item.bytes) res.end(item.bytes.subarray(start, end + 1));
+    if (item.stallAfter !== undefined) res.write(item.bytes.subarray(start, Math.max(start, item.stallAfter)));
+    else if (item.bytes) res.end(item.bytes.subarray(start, end + 1));
     else createReadStream(item.path, { start, end }).pipe(res);
     return undefined;
   }
