@@ -188,6 +188,72 @@ impl ChunkKeys {
         Ok(())
     }
 
+    /// Seals consecutive chunks starting at index `first`: each
+    /// [`CHUNK_SIZE`] piece of `plaintext` (a whole number of them) goes to the
+    /// matching [`SEALED_CHUNK_SIZE`] piece of `out` as ciphertext ‖ tag. The
+    /// cipher's key schedule is computed once for all of them.
+    pub fn seal_whole_chunks(
+        &self,
+        first: u64,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), ChunkError> {
+        if !plaintext.len().is_multiple_of(CHUNK_SIZE)
+            || out.len() != plaintext.len() / CHUNK_SIZE * SEALED_CHUNK_SIZE
+        {
+            return Err(ChunkError::ChunkTooLarge);
+        }
+        let cipher = self.cipher();
+        let pieces = plaintext.chunks_exact(CHUNK_SIZE);
+        for ((index, plain), sealed) in (first..)
+            .zip(pieces)
+            .zip(out.chunks_exact_mut(SEALED_CHUNK_SIZE))
+        {
+            let nonce = Nonce::from(self.nonce(index)?);
+            let (body, tag) = sealed.split_at_mut(CHUNK_SIZE);
+            body.copy_from_slice(plain);
+            let t = cipher
+                .encrypt_inout_detached(&nonce, &[], body.into())
+                .map_err(|_| ChunkError::ChunkTooLarge)?;
+            tag.copy_from_slice(&t);
+        }
+        Ok(())
+    }
+
+    /// Opens consecutive full sealed chunks starting at index `first`: each
+    /// [`SEALED_CHUNK_SIZE`] piece of `sealed` goes to the matching
+    /// [`CHUNK_SIZE`] piece of `out`. On failure, returns the index of the
+    /// first chunk that failed; `out` then holds plaintext only for the chunks
+    /// before it, which authenticated (the AEAD checks a tag before it decrypts).
+    pub fn open_whole_chunks(
+        &self,
+        first: u64,
+        sealed: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), (u64, ChunkError)> {
+        if !sealed.len().is_multiple_of(SEALED_CHUNK_SIZE)
+            || out.len() != sealed.len() / SEALED_CHUNK_SIZE * CHUNK_SIZE
+        {
+            return Err((first, ChunkError::ChunkTooLarge));
+        }
+        let cipher = self.cipher();
+        let pieces = sealed.chunks_exact(SEALED_CHUNK_SIZE);
+        for ((index, piece), plain) in (first..).zip(pieces).zip(out.chunks_exact_mut(CHUNK_SIZE)) {
+            let nonce = Nonce::from(self.nonce(index).map_err(|e| (index, e))?);
+            let (body, tag) = piece.split_at(CHUNK_SIZE);
+            let tag = Tag::try_from(tag).map_err(|_| (index, ChunkError::ChunkTooShort))?;
+            plain.copy_from_slice(body);
+            if cipher
+                .decrypt_inout_detached(&nonce, &[], plain.into(), &tag)
+                .is_err()
+            {
+                plain.fill(0);
+                return Err((index, ChunkError::Unauthentic));
+            }
+        }
+        Ok(())
+    }
+
     /// Seals one chunk and returns ciphertext ‖ tag.
     pub fn seal(&self, index: u64, plaintext: &[u8]) -> Result<Vec<u8>, ChunkError> {
         let mut buf = Vec::with_capacity(plaintext.len() + TAG_SIZE);

@@ -18,11 +18,11 @@ export function nonceFor(baseNonce, index) {
   return n;
 }
 
-/** Chunks gathered in order into writes of up to 1 MiB (`capacity`, if smaller). */
+/** Chunks gathered in order into writes of up to 1 MiB (`capacity`, if smaller and known). */
 export class Output {
   constructor(write, capacity = FLUSH_BYTES) {
     this.write = write;
-    this.capacity = Math.max(1, Math.min(capacity, FLUSH_BYTES));
+    this.capacity = capacity > 0 ? Math.min(capacity, FLUSH_BYTES) : FLUSH_BYTES; // unknown length: NaN
     this.buf = null;
     this.fill = 0;
   }

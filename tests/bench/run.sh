@@ -14,7 +14,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+echo "library, one core:"
 cargo run --quiet --release -p cloak --example throughput -- "$MIB"
+echo "library, all cores (feature parallel, as the CLI is built):"
+cargo run --quiet --release -p cloak --features parallel --example throughput -- "$MIB"
 
 export CLOAK_PASSPHRASE="benchmark passphrase"
 (cd "$work" && "$CLOAK" key new --out bench.key >/dev/null)

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use cloak::{Decryptor, EncryptOptions, Encryptor, Keyring, Metadata, Recipient, safe_file_name};
 
 use crate::cli::{DecryptArgs, EncryptArgs};
-use crate::io::{BUF_SIZE, Output, open_input, parent_dir, progress, read_full};
+use crate::io::{BUF_SIZE, Output, for_each_piece, open_input, parent_dir, progress};
 use crate::key;
 
 /// Runs `cloak encrypt`.
@@ -63,19 +63,15 @@ pub fn encrypt(args: &EncryptArgs) -> Result<()> {
     )?;
     out.write_all(&head)?;
     let bar = progress(input.size, "Encrypting");
-    let mut buf = vec![0u8; BUF_SIZE];
     let mut sealed = Vec::with_capacity(BUF_SIZE + BUF_SIZE / 64);
-    loop {
-        let n = read_full(&mut input.reader, &mut buf).context("cannot read the input")?;
-        if n == 0 {
-            break;
-        }
+    for_each_piece(&mut input.reader, |piece| {
         sealed.clear();
-        enc.push(&buf[..n], &mut sealed)
+        enc.push(piece, &mut sealed)
             .context("the input changed while it was being read")?;
         out.write_all(&sealed)?;
-        bar.inc(n as u64);
-    }
+        bar.inc(piece.len() as u64);
+        Ok(())
+    })?;
     sealed.clear();
     enc.finish(&mut sealed)
         .context("the input changed while it was being read")?;
@@ -128,23 +124,19 @@ pub fn decrypt(args: &DecryptArgs) -> Result<()> {
     };
     let mut dec = Decryptor::new(Keyring::new(keys));
     let bar = progress(input.size, "Decrypting");
-    let mut buf = vec![0u8; BUF_SIZE];
     let mut plain = Vec::with_capacity(BUF_SIZE);
     let source = input
         .path
         .as_ref()
         .map_or("standard input".to_string(), |p| p.display().to_string());
-    loop {
-        let n = read_full(&mut input.reader, &mut buf).context("cannot read the input")?;
-        if n == 0 {
-            break;
-        }
+    for_each_piece(&mut input.reader, |piece| {
         plain.clear();
-        dec.push(&buf[..n], &mut plain)
+        dec.push(piece, &mut plain)
             .with_context(|| source.clone())?;
         out.write_all(&plain)?;
-        bar.inc(n as u64);
-    }
+        bar.inc(piece.len() as u64);
+        Ok(())
+    })?;
     plain.clear();
     let meta = dec.finish(&mut plain).with_context(|| source.clone())?;
     out.write_all(&plain)?;

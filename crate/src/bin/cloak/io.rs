@@ -4,6 +4,8 @@
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -17,7 +19,7 @@ const PROGRESS_MIN: u64 = 32 << 20;
 /// An opened input.
 pub struct Input {
     /// The reader.
-    pub reader: Box<dyn Read>,
+    pub reader: Box<dyn Read + Send>,
     /// The file path, when not stdin.
     pub path: Option<PathBuf>,
     /// The size, when known.
@@ -56,7 +58,7 @@ pub fn open_input(path: Option<&Path>) -> Result<Input> {
 
 fn stdin_input() -> Input {
     Input {
-        reader: Box::new(io::stdin().lock()),
+        reader: Box::new(io::stdin()),
         path: None,
         size: None,
         modified_ms: None,
@@ -75,6 +77,53 @@ pub fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(filled)
+}
+
+/// Calls `each` with the input's consecutive pieces of up to [`BUF_SIZE`]
+/// bytes, in order, until it ends. The next piece is read on another thread
+/// meanwhile, so reading overlaps the caller's work (reading a 1 GiB file from
+/// the page cache took as long as sealing it).
+pub fn for_each_piece(
+    reader: &mut (dyn Read + Send),
+    each: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(1);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
+    for _ in 0..2 {
+        empty_tx.send(vec![0u8; BUF_SIZE])?;
+    }
+    thread::scope(move |scope| {
+        scope.spawn(move || {
+            while let Ok(mut buf) = empty_rx.recv() {
+                let read = read_full(reader, &mut buf);
+                let last = !matches!(read, Ok(n) if n > 0);
+                if full_tx.send(read.map(|n| (buf, n))).is_err() || last {
+                    break;
+                }
+            }
+        });
+        // Returning drops both channel ends held here, which ends the reader.
+        consume(&full_rx, &empty_tx, each)
+    })
+}
+
+fn consume(
+    full: &mpsc::Receiver<io::Result<(Vec<u8>, usize)>>,
+    empty: &mpsc::Sender<Vec<u8>>,
+    mut each: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    loop {
+        let (buf, n) = full
+            .recv()
+            .context("the input reader stopped")?
+            .context("cannot read the input")?;
+        if n == 0 {
+            return Ok(());
+        }
+        each(&buf[..n])?;
+        // The reader may have ended already; the buffer is then not needed.
+        let _ = empty.send(buf);
+    }
 }
 
 /// Where output goes: stdout, or a temporary file that becomes the output only
