@@ -19,7 +19,7 @@ import { StorageSite } from '../e2e/site/server.mjs';
 const MIB = Number(process.argv[2] || 256);
 const RUNS = Number(process.argv[3] || 3);
 const PARTS = new Set((process.argv[4] || 'throughput,small').split(','));
-const BYTES = MIB << 20;
+const BYTES = MIB * 1048576; // not << 20, which overflows 32 bits from 2,048 MiB
 const THINK_MS = 1000;
 const PARALLELISM = [[1, 4], [1, 16], [1, 64], [2, 16], [2, 64], [4, 32]];
 

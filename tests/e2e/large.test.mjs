@@ -135,7 +135,7 @@ for (const browserName of BROWSERS) {
       const result = mem.stop();
       await page.close();
       assert.ok(existsSync(join(downloads, name)) && statSync(join(downloads, name)).size === size,
-        `${name} was not saved whole: ${JSON.stringify(readdirSync(downloads))}, ${JSON.stringify(await cb.recent())}`);
+        `${name} was not saved whole: ${JSON.stringify(readdirSync(downloads).map((f) => [f, statSync(join(downloads, f)).size]))}, ${JSON.stringify(await cb.recent())}`);
       return result;
     }
 
@@ -147,7 +147,7 @@ for (const browserName of BROWSERS) {
       rmSync(join(downloads, 'large.bin.cloak'));
       await cb.protect(site.url);
       const started = Date.now();
-      const opened = await download(urls.attachment, 'large.bin', MIB << 20);
+      const opened = await download(urls.attachment, 'large.bin', MIB * 1048576); // not << 20: 4,096 MiB overflows 32 bits
       const seconds = (Date.now() - started) / 1000;
       assert.equal(await sha256(join(downloads, 'large.bin')), fixture.sha256, 'the saved file is the original');
       assert.ok(!readdirSync(downloads).includes('large.bin.cloak'), 'the ciphertext download was replaced');
