@@ -47,70 +47,41 @@ fn map_chunk(index: u64, e: ChunkError) -> StreamError {
     }
 }
 
-/// Chunks per parallel task: 256 KiB of plaintext, four tasks per 1 MiB push.
-#[cfg(feature = "parallel")]
+/// Chunks per task: 256 KiB of plaintext, four tasks per 1 MiB push.
 const CHUNKS_PER_TASK: usize = 16;
 
-/// Seals whole chunks, spread over the CPU's cores in 1 MiB tasks (chunks are
-/// independent: each has its own nonce from its index).
-#[cfg(feature = "parallel")]
-fn seal_chunks(
-    keys: &ChunkKeys,
+/// Runs `task(first_index, input, output)` over consecutive runs of
+/// [`CHUNKS_PER_TASK`] chunks, `input` cut every `in_chunk` bytes and `out`
+/// every `out_chunk` bytes. With `parallel` the tasks are spread over the CPU's
+/// cores (chunks are independent: each has its own nonce from its index);
+/// otherwise (WASM) they run in order on the calling thread. Returns the first
+/// error in stream order.
+fn in_tasks<E: Send>(
     first: u64,
-    data: &[u8],
-    out: &mut [u8],
-) -> Result<(), ChunkError> {
-    use rayon::prelude::*;
-    data.par_chunks(CHUNK_SIZE * CHUNKS_PER_TASK)
-        .zip(out.par_chunks_mut(SEALED_CHUNK_SIZE * CHUNKS_PER_TASK))
-        .enumerate()
-        .try_for_each(|(task, (plain, sealed))| {
-            let index = first + (task * CHUNKS_PER_TASK) as u64;
-            keys.seal_whole_chunks(index, plain, sealed)
-        })
-}
-
-/// Seals whole chunks on the calling thread (WASM, or without `parallel`).
-#[cfg(not(feature = "parallel"))]
-fn seal_chunks(
-    keys: &ChunkKeys,
-    first: u64,
-    data: &[u8],
-    out: &mut [u8],
-) -> Result<(), ChunkError> {
-    keys.seal_whole_chunks(first, data, out)
-}
-
-/// Opens whole sealed chunks, spread over the CPU's cores; on failure, the
-/// first chunk in stream order that failed.
-#[cfg(feature = "parallel")]
-fn open_chunks(
-    keys: &ChunkKeys,
-    first: u64,
-    data: &[u8],
-    out: &mut [u8],
-) -> Result<(), (u64, ChunkError)> {
-    use rayon::prelude::*;
-    let results: Vec<_> = data
-        .par_chunks(SEALED_CHUNK_SIZE * CHUNKS_PER_TASK)
-        .zip(out.par_chunks_mut(CHUNK_SIZE * CHUNKS_PER_TASK))
-        .enumerate()
-        .map(|(task, (sealed, plain))| {
-            keys.open_whole_chunks(first + (task * CHUNKS_PER_TASK) as u64, sealed, plain)
-        })
-        .collect();
-    results.into_iter().collect()
-}
-
-/// Opens whole sealed chunks on the calling thread (WASM, or without `parallel`).
-#[cfg(not(feature = "parallel"))]
-fn open_chunks(
-    keys: &ChunkKeys,
-    first: u64,
-    data: &[u8],
-    out: &mut [u8],
-) -> Result<(), (u64, ChunkError)> {
-    keys.open_whole_chunks(first, data, out)
+    (input, in_chunk): (&[u8], usize),
+    (out, out_chunk): (&mut [u8], usize),
+    task: impl Fn(u64, &[u8], &mut [u8]) -> Result<(), E> + Sync,
+) -> Result<(), E> {
+    let index = |t: usize| first + (t * CHUNKS_PER_TASK) as u64;
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        let results: Vec<_> = input
+            .par_chunks(in_chunk * CHUNKS_PER_TASK)
+            .zip(out.par_chunks_mut(out_chunk * CHUNKS_PER_TASK))
+            .enumerate()
+            .map(|(t, (i, o))| task(index(t), i, o))
+            .collect();
+        results.into_iter().collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        input
+            .chunks(in_chunk * CHUNKS_PER_TASK)
+            .zip(out.chunks_mut(out_chunk * CHUNKS_PER_TASK))
+            .enumerate()
+            .try_for_each(|(t, (i, o))| task(index(t), i, o))
+    }
 }
 
 /// Encrypts a message chunk by chunk.
@@ -167,8 +138,14 @@ impl StreamEncryptor {
             .ok_or(StreamError::TooLarge)?;
         let start = out.len();
         out.resize(start + data.len() / CHUNK_SIZE * SEALED_CHUNK_SIZE, 0);
-        seal_chunks(&self.keys, self.index, data, &mut out[start..])
-            .map_err(|e| map_chunk(self.index, e))?;
+        let keys = &self.keys;
+        in_tasks(
+            self.index,
+            (data, CHUNK_SIZE),
+            (&mut out[start..], SEALED_CHUNK_SIZE),
+            |i, plain, sealed| keys.seal_whole_chunks(i, plain, sealed),
+        )
+        .map_err(|e| map_chunk(self.index, e))?;
         self.index = next;
         Ok(())
     }
@@ -283,7 +260,14 @@ impl StreamDecryptor {
         }
         let start = out.len();
         out.resize(start + data.len() / SEALED_CHUNK_SIZE * CHUNK_SIZE, 0);
-        if let Err((index, e)) = open_chunks(&self.keys, self.index, data, &mut out[start..]) {
+        let keys = &self.keys;
+        let opened = in_tasks(
+            self.index,
+            (data, SEALED_CHUNK_SIZE),
+            (&mut out[start..], CHUNK_SIZE),
+            |i, sealed, plain| keys.open_whole_chunks(i, sealed, plain),
+        );
+        if let Err((index, e)) = opened {
             let authentic = usize::try_from(index - self.index).unwrap_or(0) * CHUNK_SIZE;
             out[start + authentic..].fill(0);
             out.truncate(start + authentic);

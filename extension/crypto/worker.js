@@ -39,8 +39,8 @@ class Segments {
     return this.sink;
   }
 
-  /** Records file `index` as [start, end) of the current segment; posts the segment when full. */
-  async placed(index, start) {
+  /** Records the file just written as [start, end) of the current segment; posts the segment when full. */
+  async placed(start) {
     this.spans.push([start, this.sink.at]);
     if (this.spans.length >= SEGMENT_FILES || this.sink.at >= SEGMENT_BYTES) await this.post();
   }
@@ -68,16 +68,22 @@ class Segments {
  */
 async function sealBatch(files, segments, options, report) {
   const window = [];
-  const check = (index, start, sink, expected) => {
-    if (sink.at - start !== expected) throw new Error(`${files[index].name} changed while it was read`);
-    report(index, files[index].size);
-  };
-  const place = async ({ index, staged, expected }) => {
+  // Writes file `index` into the current segment with `write(sink)`, which
+  // returns the ciphertext length the format prescribes.
+  const place = async (index, write) => {
     const sink = await segments.current();
     const start = sink.at;
-    for (const part of staged.parts) sink.write(part);
-    check(index, start, sink, expected);
-    await segments.placed(index, start);
+    const expected = await write(sink);
+    if (sink.at - start !== expected) throw new Error(`${files[index].name} changed while it was read`);
+    report(index, files[index].size);
+    await segments.placed(start);
+  };
+  const placeNext = async () => {
+    const { index, staged, expected } = await window.shift();
+    await place(index, (sink) => {
+      for (const part of staged.parts) sink.write(part);
+      return expected;
+    });
   };
   for (const [index, file] of files.entries()) {
     if (file.size <= SMALL_FILE) {
@@ -85,17 +91,14 @@ async function sealBatch(files, segments, options, report) {
       const sealed = sealFile(file, options.keyBytes, { ...options, sink: staged }).then((expected) => ({ index, staged, expected }));
       sealed.catch(() => {}); // awaited in order below; an earlier failure may leave it unread
       window.push(sealed);
-      if (window.length >= SMALL_IN_FLIGHT) await place(await window.shift());
+      if (window.length >= SMALL_IN_FLIGHT) await placeNext();
       continue;
     }
-    while (window.length) await place(await window.shift());
-    const sink = await segments.current();
-    const start = sink.at;
+    while (window.length) await placeNext();
     const onProgress = (done) => report(index, done);
-    check(index, start, sink, await sealFile(file, options.keyBytes, { ...options, sink, onProgress }));
-    await segments.placed(index, start);
+    await place(index, (sink) => sealFile(file, options.keyBytes, { ...options, sink, onProgress }));
   }
-  while (window.length) await place(await window.shift());
+  while (window.length) await placeNext();
   await segments.post();
 }
 
