@@ -3,13 +3,12 @@
 //! **Hazardous material.** These functions seal and open one chunk given the derived
 //! key and base nonce. They exist so that chunks can be processed in parallel or by
 //! another AES-256-GCM engine (the browser's WebCrypto), with this crate's `aes-gcm`
-//! engine as the reference. They do not enforce chunk order, the end-of-message rule
+//! engine as the reference (native builds may use AWS-LC's: see `aead.rs`). They do not enforce chunk order, the end-of-message rule
 //! (the final chunk is shorter than [`CHUNK_SIZE`]), or the commitment check: the safe
 //! API in [`crate::stream`] does, and anything built on this module must too.
 
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce, Tag};
-use hmac::{Hmac, Mac};
+use crate::aead::ChunkCipher;
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha512;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -142,8 +141,8 @@ impl ChunkKeys {
         Ok(nonce)
     }
 
-    fn cipher(&self) -> Aes256Gcm {
-        Aes256Gcm::new(&self.key.into())
+    fn cipher(&self) -> ChunkCipher {
+        ChunkCipher::new(&self.key)
     }
 
     /// Seals chunk `index` in place: `buf` holds the plaintext and receives the
@@ -152,10 +151,9 @@ impl ChunkKeys {
         if buf.len() > CHUNK_SIZE {
             return Err(ChunkError::ChunkTooLarge);
         }
-        let nonce = Nonce::from(self.nonce(index)?);
         let tag = self
             .cipher()
-            .encrypt_inout_detached(&nonce, &[], buf.as_mut_slice().into())
+            .seal(self.nonce(index)?, buf)
             .map_err(|_| ChunkError::ChunkTooLarge)?;
         buf.extend_from_slice(&tag);
         Ok(())
@@ -165,7 +163,7 @@ impl ChunkKeys {
     /// holding the plaintext. On failure `buf` is cleared, so no unauthenticated
     /// plaintext is ever visible.
     pub fn open_in_place(&self, index: u64, buf: &mut Vec<u8>) -> Result<(), ChunkError> {
-        let nonce = Nonce::from(self.nonce(index)?);
+        let nonce = self.nonce(index)?;
         let Some(body_len) = buf.len().checked_sub(TAG_SIZE) else {
             buf.clear();
             return Err(ChunkError::ChunkTooShort);
@@ -175,10 +173,8 @@ impl ChunkKeys {
             return Err(ChunkError::ChunkTooLarge);
         }
         let (body, tag) = buf.split_at_mut(body_len);
-        let tag = Tag::try_from(&*tag).map_err(|_| ChunkError::ChunkTooShort)?;
-        let result = self
-            .cipher()
-            .decrypt_inout_detached(&nonce, &[], body.into(), &tag);
+        let tag: [u8; TAG_SIZE] = (&*tag).try_into().map_err(|_| ChunkError::ChunkTooShort)?;
+        let result = self.cipher().open(nonce, body, &tag);
         if result.is_err() {
             buf.zeroize();
             buf.clear();
@@ -209,11 +205,10 @@ impl ChunkKeys {
             .zip(pieces)
             .zip(out.chunks_exact_mut(SEALED_CHUNK_SIZE))
         {
-            let nonce = Nonce::from(self.nonce(index)?);
             let (body, tag) = sealed.split_at_mut(CHUNK_SIZE);
             body.copy_from_slice(plain);
             let t = cipher
-                .encrypt_inout_detached(&nonce, &[], body.into())
+                .seal(self.nonce(index)?, body)
                 .map_err(|_| ChunkError::ChunkTooLarge)?;
             tag.copy_from_slice(&t);
         }
@@ -239,17 +234,15 @@ impl ChunkKeys {
         let cipher = self.cipher();
         let pieces = sealed.chunks_exact(SEALED_CHUNK_SIZE);
         for ((index, piece), plain) in (first..).zip(pieces).zip(out.chunks_exact_mut(CHUNK_SIZE)) {
-            let nonce = Nonce::from(self.nonce(index).map_err(|e| (index, e))?);
+            let nonce = self.nonce(index).map_err(|e| (index, e))?;
             let (body, tag) = piece.split_at(CHUNK_SIZE);
-            let tag = Tag::try_from(tag).map_err(|_| (index, ChunkError::ChunkTooShort))?;
-            plain.copy_from_slice(body);
-            if cipher
-                .decrypt_inout_detached(&nonce, &[], plain.into(), &tag)
-                .is_err()
-            {
-                plain.fill(0);
-                return Err((index, ChunkError::Unauthentic));
-            }
+            let tag: &[u8; TAG_SIZE] = tag
+                .try_into()
+                .map_err(|_| (index, ChunkError::ChunkTooShort))?;
+            // `open_into` zeroes `plain` when the tag does not verify.
+            cipher
+                .open_into(nonce, body, tag, plain)
+                .map_err(|_| (index, ChunkError::Unauthentic))?;
         }
         Ok(())
     }

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod aead;
 pub mod error;
 pub mod format;
 pub mod hazmat;

@@ -14,10 +14,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-echo "library, one core:"
+echo "library, one core, RustCrypto aes-gcm (the engine the WASM build has):"
 cargo run --quiet --release -p cloak --example throughput -- "$MIB"
-echo "library, all cores (feature parallel, as the CLI is built):"
-cargo run --quiet --release -p cloak --features parallel --example throughput -- "$MIB"
+echo "library, one core, AWS-LC (feature native-aes, as the CLI is built):"
+cargo run --quiet --release -p cloak --features native-aes --example throughput -- "$MIB"
+echo "library, all cores, AWS-LC (features parallel and native-aes, as the CLI is built):"
+cargo run --quiet --release -p cloak --features parallel,native-aes --example throughput -- "$MIB"
 
 export CLOAK_PASSPHRASE="benchmark passphrase"
 (cd "$work" && "$CLOAK" key new --out bench.key >/dev/null)
