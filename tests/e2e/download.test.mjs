@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BROWSERS } from '../lib/browsers.mjs';
@@ -121,12 +122,43 @@ for (const browserName of BROWSERS) {
       });
     });
 
-    it('keeps a name whose extension does not match the content (no sniffing)', async () => {
+    /** `body` encrypted by the CLI with the test key. */
+    function cliEncrypt(name, body) {
       const env = { ...process.env, CLOAK_PASSPHRASE: PASSPHRASE };
+      writeFileSync(join(work, name), body);
+      execFileSync(CLI, ['encrypt', '--force', '--key', join(work, 'key.json'), '-o', join(work, `${name}.cloak`), join(work, name)], { env });
+      return readFileSync(join(work, `${name}.cloak`));
+    }
+
+    it('a file of several range windows comes back whole, fetched in consecutive ranges', async () => {
+      const body = randomBytes(9 * 1048576 + 12345);
+      const cipher = cliEncrypt('windows.bin', body);
+      site.downloadLog.length = 0;
+      await clickLink(site.offer('windows.bin.cloak', { bytes: cipher }).attachment);
+      assert.ok((await saved('windows.bin', body)).equals(body), 'the saved file is the original');
+      const ranges = site.downloadLog.filter((d) => d.status === 206).map((d) => /^bytes=(\d+)-(\d+)$/.exec(d.range).slice(1).map(Number));
+      assert.ok(ranges.length >= 3, `fetched in windows: ${JSON.stringify(ranges)}`);
+      ranges.sort((a, b) => a[0] - b[0]);
+      assert.equal(ranges[0][0], 0);
+      assert.equal(ranges.at(-1)[1], cipher.length - 1);
+      ranges.slice(1).forEach(([start], i) => assert.equal(start, ranges[i][1] + 1, 'the windows are consecutive'));
+    });
+
+    it('a file replaced on the server during the download fails with that reason and saves nothing', async () => {
+      const first = cliEncrypt('replaced.bin', randomBytes(9 * 1048576));
+      const second = cliEncrypt('replaced.bin', randomBytes(9 * 1048576 + 100));
+      const before = files();
+      await clickLink(site.offer('replaced.bin.cloak', { bytes: first, later: second }).attachment);
+      const r = await outcome('replaced.bin.cloak');
+      assert.equal(r.code, 'fetch_failed', JSON.stringify(r));
+      assert.match(r.message, /changed on the server/);
+      await sleep(1000);
+      assert.deepEqual(files().filter((f) => !before.includes(f) && !PARTIAL.test(f)), [], 'nothing complete-looking was saved');
+    });
+
+    it('keeps a name whose extension does not match the content (no sniffing)', async () => {
       const body = Buffer.from('plain text that a browser would sniff as text/plain\n'.repeat(2000));
-      writeFileSync(join(work, 'data.bin'), body);
-      execFileSync(CLI, ['encrypt', '--key', join(work, 'key.json'), '-o', join(work, 'data.bin.cloak'), join(work, 'data.bin')], { env });
-      await clickLink(site.offer('data.bin.cloak', { bytes: readFileSync(join(work, 'data.bin.cloak')) }).attachment);
+      await clickLink(site.offer('data.bin.cloak', { bytes: cliEncrypt('data.bin', body) }).attachment);
       assert.ok((await saved('data.bin', body)).equals(body));
     });
 

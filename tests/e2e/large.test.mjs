@@ -2,8 +2,9 @@
 // decrypts (with the CLI) to the same SHA-256, and browser memory growth, summed
 // over all browser processes, stays within 256 MiB beyond what the same upload
 // costs the browser without Cloak. Then the same file is downloaded back and
-// decrypted by Cloak on the way, under the same memory rule. Set
-// CLOAK_LARGE_MIB to change the size.
+// decrypted by Cloak on the way, growing browser memory by at most 256 MiB in
+// all (the browser's own download of the ciphertext is reported beside it).
+// Set CLOAK_LARGE_MIB to change the size.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import { join } from 'node:path';
 import { BROWSERS } from '../lib/browsers.mjs';
 import { CloakBrowser, PASSPHRASE } from '../lib/cloak.mjs';
 import { CLI } from '../lib/fixtures.mjs';
-import { sampleMemory } from '../lib/memory.mjs';
+import { sampleMemory, settle } from '../lib/memory.mjs';
 import { StorageSite } from './site/server.mjs';
 
 const MIB = Number(process.env.CLOAK_LARGE_MIB || 1024);
@@ -71,7 +72,7 @@ for (const browserName of BROWSERS) {
     async function upload() {
       const page = await cb.browser.newPage();
       await page.goto(`${site.url}/app.html?mode=stream`);
-      await new Promise((r) => setTimeout(r, 500));
+      await settle(cb.browser.process().pid);
       const mem = sampleMemory(cb.browser.process().pid);
       await (await page.$('#picker')).uploadFile(fixture.path);
       const end = Date.now() + 600_000;
@@ -123,6 +124,7 @@ for (const browserName of BROWSERS) {
         a.textContent = 'download';
         document.body.prepend(a);
       }, url);
+      await settle(cb.browser.process().pid);
       const mem = sampleMemory(cb.browser.process().pid);
       await page.click('#big');
       const partial = /\.(crdownload|part)$/;
@@ -151,9 +153,9 @@ for (const browserName of BROWSERS) {
       const seconds = (Date.now() - started) / 1000;
       assert.equal(await sha256(join(downloads, 'large.bin')), fixture.sha256, 'the saved file is the original');
       assert.ok(!readdirSync(downloads).includes('large.bin.cloak'), 'the ciphertext download was replaced');
-      const extra = opened.growth - Math.max(0, plain.growth);
-      t.diagnostic(`${browserName}: download growth without Cloak ${mib(plain.growth)}, with Cloak ${mib(opened.growth)} (peak ${mib(opened.peak)}), Cloak's share ${mib(extra)}; fetch+decrypt+save ${seconds.toFixed(1)} s`);
-      assert.ok(extra <= LIMIT, `Cloak added ${mib(extra)} of browser memory`);
+      t.diagnostic(`${browserName}: download growth with Cloak ${mib(opened.growth)} (peak ${mib(opened.peak)}), the browser's own download of the ciphertext ${mib(plain.growth)}; fetch+decrypt+save ${seconds.toFixed(1)} s`);
+      // Absolute, not against the browser's own download: Firefox's own grows with the file.
+      assert.ok(opened.growth <= LIMIT, `the download through Cloak grew browser memory by ${mib(opened.growth)}`);
     });
   });
 }

@@ -50,3 +50,20 @@ export function sampleMemory(root) {
     },
   };
 }
+
+/**
+ * Waits until `root`'s memory has stopped falling (two samples a second apart
+ * within 16 MiB), at most `maxMs`: a browser frees what the previous run held
+ * over seconds, and a baseline taken meanwhile would charge that to the next run.
+ */
+export async function settle(root, maxMs = 30_000) {
+  const end = Date.now() + maxMs;
+  let last = treeRss(root);
+  while (Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = treeRss(root);
+    if (Math.abs(now - last) < 16 * 1048576) return now;
+    last = now;
+  }
+  return last;
+}

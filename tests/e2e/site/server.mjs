@@ -39,10 +39,12 @@ export class StorageSite {
   /**
    * Offers `bytes` (or the file at `path`) for download as `name`; returns the
    * link styles' URLs. With `stallAfter`, every response stops sending after
-   * that many bytes of the file and never ends.
+   * that many bytes of the file and never ends. With `later`, ranges that do not
+   * start at 0 are served from `later`: the file was replaced on the server
+   * while it was being downloaded.
    */
-  offer(name, { bytes, path, size, stallAfter }) {
-    this.served.set(name, { bytes, path, size: bytes ? bytes.length : size, stallAfter });
+  offer(name, { bytes, path, size, stallAfter, later }) {
+    this.served.set(name, { bytes, path, size: bytes ? bytes.length : size, stallAfter, later });
     const n = encodeURIComponent(name);
     const exp = Date.now() + 10 * 60_000;
     const sig = createHmac('sha256', SIGNING_KEY).update(`${name}|${exp}`).digest('hex');
@@ -62,7 +64,7 @@ export class StorageSite {
     const style = parts[2];
     let name = parts[3] ? decodeURIComponent(parts[3]) : url.searchParams.get('name');
     if (style === 'post') name = new URLSearchParams((await this.body(req)).toString()).get('name');
-    const item = this.served.get(name);
+    let item = this.served.get(name);
     const deny = (status) => {
       this.downloadLog.push({ path: url.pathname, style, status });
       res.writeHead(status).end();
@@ -84,6 +86,7 @@ export class StorageSite {
     // Byte ranges, as storage providers serve them (a single `bytes=a-b` range).
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range || '');
     const start = range ? Number(range[1]) : 0;
+    if (start > 0 && item.later) item = { ...item, bytes: item.later, size: item.later.length };
     const end = range && range[2] ? Math.min(Number(range[2]), item.size - 1) : item.size - 1;
     if (range && start >= item.size) return deny(416);
     const status = range ? 206 : 200;
