@@ -65,7 +65,9 @@
 
   // --- The crypto frame: an extension page, shown as the progress overlay. ---
   function ensureFrame() {
-    if (frame && frame.iframe.isConnected) return frame.ready;
+    // A frame still pairing has no iframe yet: a second caller (the hook's warm
+    // message, then its encrypt request) waits for the same one.
+    if (frame && (!frame.iframe || frame.iframe.isConnected)) return frame.ready;
     frame = { iframe: null, port: null, ready: null };
     frame.ready = createFrame(frame);
     frame.ready.catch(() => { frame = null; });

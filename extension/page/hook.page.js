@@ -244,25 +244,116 @@
   listen.call(window, 'paste', onPaste, true);
 
   // File System Access pickers (Chromium): the page gets handles whose getFile()
-  // yields the encrypted file.
-  if (typeof window.showOpenFilePicker === 'function' && typeof FileSystemFileHandle === 'function') {
+  // yields the encrypted file, and for a directory a read-only snapshot of the
+  // encrypted tree. Writing through them is refused: what Cloak gave the page
+  // is not the user's file.
+  const HandleProto = typeof FileSystemFileHandle === 'function' ? FileSystemFileHandle.prototype : null;
+  const DirProto = typeof FileSystemDirectoryHandle === 'function' ? FileSystemDirectoryHandle.prototype : null;
+  const handleKind = HandleProto ? getter(FileSystemHandle.prototype, 'kind') : null;
+  const handleName = HandleProto ? getter(FileSystemHandle.prototype, 'name') : null;
+  const dirValues = DirProto ? DirProto.values : null;
+  const refuse = (what) => Promise.reject(new DOMException(`Cloak gives the page a read-only copy; it cannot ${what}.`, 'NotAllowedError'));
+  const granted = { value: async (opts) => (opts?.mode === 'readwrite' ? 'denied' : 'granted') };
+  const common = (kind, name, self) => ({
+    kind: { value: kind },
+    name: { value: name },
+    queryPermission: granted,
+    requestPermission: granted,
+    isSameEntry: { value: async (other) => other === self.handle },
+    remove: { value: () => refuse('remove it') },
+    move: { value: () => refuse('move it') },
+  });
+
+  function fileHandle(file) {
+    const self = {};
+    self.handle = Object.create(HandleProto, {
+      ...common('file', file.name, self),
+      getFile: { value: async () => file },
+      createWritable: { value: () => refuse('write to it') },
+      createSyncAccessHandle: { value: () => refuse('write to it') },
+    });
+    return self.handle;
+  }
+
+  /** A directory handle over `tree` (name -> File or nested Map). */
+  function dirHandle(name, tree) {
+    const self = {};
+    const child = (key) => {
+      const v = tree.get(key);
+      return v instanceof Map ? dirHandle(key, v) : fileHandle(v);
+    };
+    const lookup = (key, kind, opts) => {
+      if (opts?.create) return refuse('create entries');
+      if (!tree.has(key)) return Promise.reject(new DOMException(`${key} was not found.`, 'NotFoundError'));
+      if ((tree.get(key) instanceof Map) !== (kind === 'directory')) {
+        return Promise.reject(new DOMException(`${key} is not a ${kind}.`, 'TypeMismatchError'));
+      }
+      return Promise.resolve(child(key));
+    };
+    async function* entries() {
+      for (const key of [...tree.keys()]) yield [key, child(key)];
+    }
+    async function* values() {
+      for (const [, h] of entries()) yield h;
+    }
+    async function* keys() {
+      for (const key of [...tree.keys()]) yield key;
+    }
+    self.handle = Object.create(DirProto, {
+      ...common('directory', name, self),
+      entries: { value: entries },
+      values: { value: values },
+      keys: { value: keys },
+      [Symbol.asyncIterator]: { value: entries },
+      getFileHandle: { value: (key, opts) => lookup(key, 'file', opts) },
+      getDirectoryHandle: { value: (key, opts) => lookup(key, 'directory', opts) },
+      removeEntry: { value: () => refuse('remove entries') },
+      resolve: { value: async () => null },
+    });
+    return self.handle;
+  }
+
+  /** Every file under a native directory handle, with its folder path (['sub', 'deeper']). */
+  async function walk(dir, folders, out) {
+    const it = call(dirValues, dir);
+    for (let step = await it.next(); !step.done; step = await it.next()) {
+      const h = step.value;
+      if (call(handleKind, h) === 'file') out.push({ file: await call(handleGetFile, h), folders });
+      else await walk(h, [...folders, call(handleName, h)], out);
+    }
+    return out;
+  }
+
+  if (HandleProto && typeof window.showOpenFilePicker === 'function') {
     const nativePicker = window.showOpenFilePicker;
-    const HandleProto = FileSystemFileHandle.prototype;
     window.showOpenFilePicker = async function showOpenFilePicker(options) {
       warm();
       const handles = await call(nativePicker, window, options);
       const files = [];
-      const paths = [];
-      for (let i = 0; i < handles.length; i++) {
-        files[i] = await call(handleGetFile, handles[i]);
-        paths[i] = '';
-      }
-      const reply = await encrypt('picker', files, paths);
-      return reply.files.map((file) => Object.create(HandleProto, {
-        kind: { value: 'file' },
-        name: { value: file.name },
-        getFile: { value: async () => file },
-      }));
+      for (let i = 0; i < handles.length; i++) files[i] = await call(handleGetFile, handles[i]);
+      const reply = await encrypt('picker', files, files.map(() => ''));
+      return reply.files.map(fileHandle);
+    };
+  }
+
+  if (DirProto && dirValues && typeof window.showDirectoryPicker === 'function') {
+    const nativeDirPicker = window.showDirectoryPicker;
+    window.showDirectoryPicker = async function showDirectoryPicker(options) {
+      warm();
+      const root = await call(nativeDirPicker, window, options);
+      const found = await walk(root, [], []);
+      const files = found.map((f) => f.file);
+      const reply = await encrypt('picker', files, files.map(() => ''));
+      const tree = new Map();
+      found.forEach(({ folders }, i) => {
+        let at = tree;
+        for (const f of folders) {
+          if (!(at.get(f) instanceof Map)) at.set(f, new Map());
+          at = at.get(f);
+        }
+        at.set(reply.files[i].name, reply.files[i]);
+      });
+      return dirHandle(call(handleName, root), tree);
     };
   }
 })();

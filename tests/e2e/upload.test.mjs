@@ -37,9 +37,10 @@ for (const browserName of BROWSERS) {
       await site?.stop();
     });
 
-    async function openApp(mode) {
+    async function openApp(mode, { beforeLoad } = {}) {
       const page = await cb.browser.newPage();
       pages.push(page);
+      if (beforeLoad) await page.evaluateOnNewDocument(beforeLoad);
       await page.goto(`${site.url}/app.html?mode=${mode}`);
       return page;
     }
@@ -170,6 +171,66 @@ for (const browserName of BROWSERS) {
       }, { name: fx.files[0].name, text: fx.files[0].body.toString() });
       await expectEncrypted(page, fx);
     });
+
+    if (browserName === 'chromium') {
+      // No driver answers Chromium's File System Access pickers, so the page's
+      // pickers are stood in for before any script runs, by ones that return
+      // real handles from the page's own OPFS holding the fixtures. Cloak's hook
+      // wraps whatever it finds at document_start; had it run first, the page
+      // would get these plaintext handles and the plaintext checks would fail.
+      const pickers = () => {
+        const picked = async () => (await navigator.storage.getDirectory()).getDirectoryHandle('picked');
+        window.showOpenFilePicker = async () => {
+          const out = [];
+          for await (const h of (await picked()).values()) if (h.kind === 'file') out.push(h);
+          return out;
+        };
+        window.showDirectoryPicker = picked;
+      };
+      /** Writes `files` into the page's OPFS under picked/, the last one in picked/sub/. */
+      const stage = (page, files) => page.evaluate(async (list) => {
+        const root = await navigator.storage.getDirectory();
+        await root.removeEntry('picked', { recursive: true }).catch(() => {});
+        const picked = await root.getDirectoryHandle('picked', { create: true });
+        const sub = await picked.getDirectoryHandle('sub', { create: true });
+        for (const [i, f] of list.entries()) {
+          const dir = i === list.length - 1 ? sub : picked;
+          const w = await (await dir.getFileHandle(f.name, { create: true })).createWritable();
+          await w.write(f.text);
+          await w.close();
+        }
+      }, files.map((f) => ({ name: f.name, text: f.body.toString() })));
+
+      it('showOpenFilePicker: the page gets handles to the encrypted files only', async () => {
+        const fx = fresh(2);
+        const page = await openApp('put', { beforeLoad: pickers });
+        await stage(page, [...fx.files, { name: 'unpicked.txt', body: Buffer.from('in sub/, not picked') }]);
+        await page.evaluate(() => window.pickFiles());
+        const { seen } = await expectEncrypted(page, fx);
+        assert.deepEqual(seen.filter((x) => x.files).map((x) => x.event), ['picker']);
+        const refused = await page.evaluate(async () => {
+          const [h] = await window.showOpenFilePicker();
+          return h.createWritable().then(() => 'written', (e) => e.name);
+        });
+        assert.equal(refused, 'NotAllowedError', 'the encrypted copy cannot be written through');
+      });
+
+      it('showDirectoryPicker: the page walks a read-only tree of encrypted files, folders kept', async () => {
+        const fx = fresh(3);
+        const page = await openApp('put', { beforeLoad: pickers });
+        await stage(page, fx.files);
+        await page.evaluate(() => window.pickFolder());
+        await expectEncrypted(page, fx);
+        assert.deepEqual([...site.stored.keys()].sort(), [
+          `picked/${fx.files[0].name}.cloak`, `picked/${fx.files[1].name}.cloak`, `picked/sub/${fx.files[2].name}.cloak`,
+        ].sort());
+        const refused = await page.evaluate(async () => {
+          const dir = await window.showDirectoryPicker();
+          return dir.getFileHandle('new.txt', { create: true }).then(() => 'created', (e) => e.name);
+        });
+        assert.equal(refused, 'NotAllowedError', 'nothing can be created in the encrypted copy');
+      });
+    }
 
     it('positive control: an unprotected site receives plaintext and the scanner fires', async () => {
       const fx = fresh(1);

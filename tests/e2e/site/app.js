@@ -12,8 +12,7 @@ function note(event, files) {
   });
 }
 
-async function sendFile(file) {
-  const path = file.webkitRelativePath || file.name;
+async function sendFile(file, path = file.webkitRelativePath || file.name) {
   if (mode === 'fetch' || mode === 'drop' || mode === 'paste') {
     const fd = new FormData();
     fd.append('upload', file, file.name);
@@ -49,10 +48,10 @@ async function sendFile(file) {
   }
 }
 
-async function upload(files) {
-  for (const f of files) {
+async function upload(files, paths = []) {
+  for (const [i, f] of files.entries()) {
     try {
-      await sendFile(f);
+      await sendFile(f, paths[i]);
       window.uploaded++;
     } catch (err) {
       window.failed.push(String(err));
@@ -80,3 +79,30 @@ document.addEventListener('paste', (e) => {
   note(e, files);
   if (files.length) upload(files);
 });
+
+// File System Access pickers, where the browser has them: files, and a folder
+// walked the way a site walks it, each file uploaded under its path.
+window.pickFiles = async () => {
+  const handles = await window.showOpenFilePicker({ multiple: true });
+  const files = await Promise.all(handles.map((h) => h.getFile()));
+  note({ type: 'picker', isTrusted: true }, files);
+  await upload(files);
+};
+window.pickFolder = async () => {
+  const root = await window.showDirectoryPicker();
+  const files = [];
+  const paths = [];
+  const walk = async (dir, prefix) => {
+    for await (const [name, h] of dir.entries()) {
+      if (h.kind === 'file') {
+        files.push(await h.getFile());
+        paths.push(`${prefix}${name}`);
+      } else {
+        await walk(h, `${prefix}${name}/`);
+      }
+    }
+  };
+  await walk(root, `${root.name}/`);
+  note({ type: 'folder-picker', isTrusted: true }, files);
+  await upload(files, paths);
+};
