@@ -158,8 +158,11 @@ for (const browserName of BROWSERS) {
       assert.equal(seen.filter((s) => s.event === 'drop').length, 1, 'the page saw one drop');
     });
 
-    // Firefox exposes no files on a page-made ClipboardEvent, and a trusted paste
-    // needs a chrome-scope script this suite does not have yet: reported as todo.
+    // Firefox exposes no files on a page-made ClipboardEvent. A trusted paste can
+    // be driven (--remote-allow-system-access, a chrome-scope script putting an
+    // application/x-moz-file on Services.clipboard, then Ctrl+V or cmd_paste),
+    // but headless Firefox's clipboard keeps no file: the page got a trusted
+    // paste with zero files. Reported as todo.
     const pasteTodo = browserName === 'firefox' && 'Firefox: no files on synthetic paste events; trusted paste not driven yet';
     it('paste (untrusted page-made ClipboardEvent)', { todo: pasteTodo }, async () => {
       const fx = fresh(1);
