@@ -163,7 +163,7 @@ for (const browserName of BROWSERS) {
     // application/x-moz-file on Services.clipboard, then Ctrl+V or cmd_paste),
     // but headless Firefox's clipboard keeps no file: the page got a trusted
     // paste with zero files. Reported as todo.
-    const pasteTodo = browserName === 'firefox' && 'Firefox: no files on synthetic paste events; trusted paste not driven yet';
+    const pasteTodo = browserName === 'firefox' && 'Firefox: no files on synthetic paste events, and headless Firefox keeps no file on its clipboard for a trusted one';
     it('paste (untrusted page-made ClipboardEvent)', { todo: pasteTodo }, async () => {
       const fx = fresh(1);
       const page = await openApp('paste');
