@@ -73,15 +73,15 @@ async function open(url) {
   let requested = Math.min(WINDOW, range.total); // bytes asked for so far
   let reader = first.body.getReader();
   let end = requested; // where the window being read ends
-  let next = null; // the following window's response, requested ahead
 
+  /** Requests the window after the last one asked for; null past the end. */
   const ask = () => {
     if (requested >= range.total) return null;
     const start = requested;
-    requested = Math.min(start + WINDOW, range.total);
-    const headers = { Range: `bytes=${start}-${requested - 1}` };
+    const stop = Math.min(start + WINDOW, range.total);
+    requested = stop;
+    const headers = { Range: `bytes=${start}-${stop - 1}` };
     if (validator) headers['If-Range'] = validator;
-    const stop = requested;
     const response = request(url, headers).then((r) => {
       const got = contentRange(r);
       if (r.status === 206 && got && got.start === start && got.total === range.total) return { r, stop };
@@ -92,7 +92,7 @@ async function open(url) {
     return response;
   };
 
-  next = ask();
+  let next = ask(); // the following window's response, requested ahead
   const windows = {
     async read() {
       for (;;) {

@@ -254,30 +254,27 @@
   const dirValues = DirProto ? DirProto.values : null;
   const refuse = (what) => Promise.reject(new DOMException(`Cloak gives the page a read-only copy; it cannot ${what}.`, 'NotAllowedError'));
   const granted = { value: async (opts) => (opts?.mode === 'readwrite' ? 'denied' : 'granted') };
-  const common = (kind, name, self) => ({
+  const common = (kind, name) => ({
     kind: { value: kind },
     name: { value: name },
     queryPermission: granted,
     requestPermission: granted,
-    isSameEntry: { value: async (other) => other === self.handle },
+    isSameEntry: { value: async function isSameEntry(other) { return other === this; } },
     remove: { value: () => refuse('remove it') },
     move: { value: () => refuse('move it') },
   });
 
   function fileHandle(file) {
-    const self = {};
-    self.handle = Object.create(HandleProto, {
-      ...common('file', file.name, self),
+    return Object.create(HandleProto, {
+      ...common('file', file.name),
       getFile: { value: async () => file },
       createWritable: { value: () => refuse('write to it') },
       createSyncAccessHandle: { value: () => refuse('write to it') },
     });
-    return self.handle;
   }
 
   /** A directory handle over `tree` (name -> File or nested Map). */
   function dirHandle(name, tree) {
-    const self = {};
     const child = (key) => {
       const v = tree.get(key);
       return v instanceof Map ? dirHandle(key, v) : fileHandle(v);
@@ -299,8 +296,8 @@
     async function* keys() {
       for (const key of [...tree.keys()]) yield key;
     }
-    self.handle = Object.create(DirProto, {
-      ...common('directory', name, self),
+    return Object.create(DirProto, {
+      ...common('directory', name),
       entries: { value: entries },
       values: { value: values },
       keys: { value: keys },
@@ -310,7 +307,6 @@
       removeEntry: { value: () => refuse('remove entries') },
       resolve: { value: async () => null },
     });
-    return self.handle;
   }
 
   /** Every file under a native directory handle, with its folder path (['sub', 'deeper']). */
