@@ -5,6 +5,7 @@
 // parallelism, the crate's pure-WASM engine, and the peers: libsodium.js
 // secretstream, typage (age-encryption) and OpenPGP.js v6 with AEAD-GCM.
 // Usage: node tests/bench/browser.mjs [SIZE_MIB=256] [RUNS=3] [PARTS=throughput,small]
+// (PARTS `cloak`: the WebCrypto loop and Cloak's rows only, without the peers.)
 import { createServer } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -181,8 +182,9 @@ async function throughput(cb, name, site) {
     () => page.evaluate((b, p) => window.bench.webcrypto(b, p), BYTES, best));
   const ext = await cb.goToExtensionPage('vault.html');
   rows['Cloak (extension workers, File → OPFS File)'] = await measure(pid, await cloakPath(ext));
-  for (const [label, fn] of [['crate pure-WASM engine', 'wasm'], ['libsodium.js secretstream 64 KiB', 'sodium'],
-    ['typage (age-encryption)', 'typage'], ['OpenPGP.js v6 AEAD-GCM', 'pgp']]) {
+  const peers = PARTS.has('throughput') ? [['crate pure-WASM engine', 'wasm'], ['libsodium.js secretstream 64 KiB', 'sodium'],
+    ['typage (age-encryption)', 'typage'], ['OpenPGP.js v6 AEAD-GCM', 'pgp']] : [];
+  for (const [label, fn] of peers) {
     rows[label] = await measure(pid, () => page.evaluate((f, b) => window.bench[f](b), fn, BYTES));
   }
   return rows;
@@ -192,7 +194,7 @@ async function benchBrowser(name, site) {
   const cb = await CloakBrowser.start(name);
   try {
     await cb.createVault();
-    const rows = PARTS.has('throughput') ? await throughput(cb, name, site) : {};
+    const rows = PARTS.has('throughput') || PARTS.has('cloak') ? await throughput(cb, name, site) : {};
     return { rows, small: PARTS.has('small') ? await smallFiles(cb) : null };
   } finally {
     await cb.close();
@@ -216,7 +218,7 @@ try {
   for (const name of BROWSERS) {
     results.browsers[name] = await benchBrowser(name, url);
     const { rows, small } = results.browsers[name];
-    if (PARTS.has('throughput')) printRows(name, rows);
+    if (Object.keys(rows).length) printRows(name, rows);
     if (small) {
       const { plain, sealed } = small;
       console.log(`\n${name}: 1,000 × 10 KiB upload: ${plain.seconds.toFixed(1)} s without Cloak, ${sealed.seconds.toFixed(1)} s with`
