@@ -5,7 +5,6 @@
 
 export const CHUNK = 16384;
 const IN_FLIGHT = 16;
-const FLUSH_BYTES = 1 << 20;
 
 /** base nonce XOR the big-endian chunk index (index < 2^38, exact in a double). */
 export function nonceFor(baseNonce, index) {
@@ -16,34 +15,6 @@ export function nonceFor(baseNonce, index) {
     rest = Math.floor(rest / 256);
   }
   return n;
-}
-
-/** Chunks gathered in order into writes of up to 1 MiB (`capacity`, if smaller and known). */
-export class Output {
-  constructor(write, capacity = FLUSH_BYTES) {
-    this.write = write;
-    this.capacity = capacity > 0 ? Math.min(capacity, FLUSH_BYTES) : FLUSH_BYTES; // unknown length: NaN
-    this.buf = null;
-    this.fill = 0;
-  }
-
-  push(bytes) {
-    if (this.fill + bytes.length > this.capacity) this.flush();
-    if (bytes.length > this.capacity) this.write(bytes);
-    else {
-      this.buf ??= new Uint8Array(this.capacity);
-      this.buf.set(bytes, this.fill);
-      this.fill += bytes.length;
-    }
-  }
-
-  flush() {
-    if (!this.fill) return;
-    // A new buffer for the next writes: a memory sink keeps what it is given.
-    this.write(this.buf.subarray(0, this.fill));
-    this.buf = null;
-    this.fill = 0;
-  }
 }
 
 /**

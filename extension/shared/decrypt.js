@@ -5,7 +5,6 @@
 // only after it authenticated. A result counts as complete only once
 // `decryptStream` resolved: callers MUST discard what they wrote on any throw.
 import { Decryptor, VaultKey, openHeader } from '../crypto/wasm/cloak.js';
-import { Output } from '../crypto/engine.js';
 import { hexToBytes } from './staging.js';
 import { WebCryptoOpener } from './webcrypto-open.js';
 
@@ -62,16 +61,12 @@ async function readHeader(reader, keyHexes) {
 
 /** Chunks opened with WebCrypto under the crate's stream rules; fed from the end of the header. */
 async function webCryptoEngine(opened, sink) {
-  const out = new Output((bytes) => sink.write(bytes));
-  const opener = await WebCryptoOpener.create(opened, (bytes) => out.push(bytes));
+  // Each opened chunk goes straight to the sink, which gathers small writes.
+  const opener = await WebCryptoOpener.create(opened, (bytes) => sink.write(bytes));
   return {
     start: (head) => opener.push(head.subarray(opened.headerLength)),
     push: (bytes) => opener.push(bytes),
-    async finish() {
-      const metadata = await opener.finish();
-      out.flush();
-      return metadata;
-    },
+    finish: () => opener.finish(),
     free() {},
   };
 }
