@@ -37,7 +37,10 @@ export async function sweepStale(name, maxAgeMs) {
   }
 }
 
-/** Feeds every chunk of `file` to `onChunk` in order; returns the bytes read. */
+/**
+ * Feeds every chunk of `file` to `onChunk(bytes, bytesReadSoFar)` in order,
+ * awaiting it before the next read; returns the bytes read.
+ */
 export async function readFile(file, onChunk) {
   const reader = file.stream().getReader();
   let done = 0;
@@ -45,7 +48,7 @@ export async function readFile(file, onChunk) {
     const { value, done: end } = await reader.read();
     if (end) return done;
     done += value.length;
-    onChunk(value, done);
+    await onChunk(value, done);
   }
 }
 

@@ -83,7 +83,7 @@ async function runCobblestone(v) {
   assert(equal(concat(written), ct), "the extension's WebCrypto engine differs from the vector");
   // The same, with the file read in awkward pieces (chunks straddling reads).
   const pieces = [1, 7, CHUNK - 1, CHUNK + 1, 3 * CHUNK + 5];
-  const odd = { size: pt.length, stream: () => new ReadableStream({
+  const odd = { stream: () => new ReadableStream({
     start(c) {
       for (let at = 0, i = 0; at < pt.length; i++) {
         const n = pieces[i % pieces.length];
