@@ -216,6 +216,9 @@
       const dt = transfer(reply.files);
       for (const [t, v] of texts) call(dtSetData, dt, t, v);
       const ev = new NativeClipboardEvent('paste', { bubbles: true, cancelable: true, composed: true, clipboardData: dt });
+      // Firefox's constructor ignores clipboardData and gives the event an
+      // empty one: there the event carries the encrypted files itself.
+      if (call(clipData, ev) !== dt) defineProperty(ev, 'clipboardData', { get: () => dt, enumerable: true, configurable: true });
       ours.add(ev);
       dispatch.call(target, ev);
     }, (err) => console.warn('Cloak blocked this paste:', err.message));

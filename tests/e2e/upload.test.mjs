@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { BROWSERS } from '../lib/browsers.mjs';
 import { CloakBrowser } from '../lib/cloak.mjs';
 import { cliDecrypt, makeFixtures } from '../lib/fixtures.mjs';
+import { pickFolder as pickFirefoxFolder, trustedFileEvent } from '../lib/firefox-user.mjs';
 import { StorageSite } from './site/server.mjs';
 
 const waitFor = async (cond, ms = 20000) => {
@@ -27,7 +28,7 @@ for (const browserName of BROWSERS) {
 
     before(async () => {
       site = await new StorageSite().start();
-      cb = await CloakBrowser.start(browserName);
+      cb = await CloakBrowser.start(browserName, { systemAccess: browserName === 'firefox' });
       await cb.createVault();
       await cb.protect(site.url);
       keyFile = await cb.keyFile();
@@ -138,7 +139,7 @@ for (const browserName of BROWSERS) {
       assert.ok(cliDecrypt(keyFile, bytes).body.equals(fx.files[0].body));
     });
 
-    it(`drop zone (${browserName === 'chromium' ? 'trusted CDP drag' : 'untrusted page-made DragEvent'})`, async () => {
+    it(`drop zone (trusted: ${browserName === 'chromium' ? 'CDP drag' : 'a privileged drag of disk files'})`, async () => {
       const fx = fresh(2);
       const page = await openApp('drop');
       if (browserName === 'chromium') {
@@ -148,31 +149,29 @@ for (const browserName of BROWSERS) {
         const at = { x: box.x + 20, y: box.y + 20 };
         for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
       } else {
-        await page.evaluate((files) => {
-          const dt = new DataTransfer();
-          for (const f of files) dt.items.add(new File([f.text], f.name, { type: 'text/plain' }));
-          document.getElementById('drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-        }, fx.files.map((f) => ({ name: f.name, text: f.body.toString() })));
+        await trustedFileEvent(cb.browser, page, 'drop', '#drop', fx.files.map((f) => f.path));
       }
       const { seen } = await expectEncrypted(page, fx);
       assert.equal(seen.filter((s) => s.event === 'drop').length, 1, 'the page saw one drop');
     });
 
-    // Firefox exposes no files on a page-made ClipboardEvent. A trusted paste can
-    // be driven (--remote-allow-system-access, a chrome-scope script putting an
-    // application/x-moz-file on Services.clipboard, then Ctrl+V or cmd_paste),
-    // but headless Firefox's clipboard keeps no file: the page got a trusted
-    // paste with zero files. Reported as todo.
-    const pasteTodo = browserName === 'firefox' && 'Firefox: no files on synthetic paste events, and headless Firefox keeps no file on its clipboard for a trusted one';
-    it('paste (untrusted page-made ClipboardEvent)', { todo: pasteTodo }, async () => {
+    // Chromium: no driver puts files on the clipboard, so the paste is a
+    // page-made (untrusted) ClipboardEvent. Firefox drops files from a
+    // page-made one, so there the paste is trusted and privileged.
+    it(`paste (${browserName === 'chromium' ? 'untrusted page-made ClipboardEvent' : 'trusted: a privileged paste of a disk file'})`, async () => {
       const fx = fresh(1);
       const page = await openApp('paste');
-      await page.evaluate((f) => {
-        const dt = new DataTransfer();
-        dt.items.add(new File([f.text], f.name, { type: 'text/plain' }));
-        document.getElementById('paste').dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
-      }, { name: fx.files[0].name, text: fx.files[0].body.toString() });
-      await expectEncrypted(page, fx);
+      if (browserName === 'chromium') {
+        await page.evaluate((f) => {
+          const dt = new DataTransfer();
+          dt.items.add(new File([f.text], f.name, { type: 'text/plain' }));
+          document.getElementById('paste').dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+        }, { name: fx.files[0].name, text: fx.files[0].body.toString() });
+      } else {
+        await trustedFileEvent(cb.browser, page, 'paste', '#paste', [fx.files[0].path]);
+      }
+      const { seen } = await expectEncrypted(page, fx);
+      assert.equal(seen.filter((s) => s.event === 'paste').length, 1, 'the page saw one paste');
     });
 
     if (browserName === 'chromium') {
@@ -297,12 +296,18 @@ for (const browserName of BROWSERS) {
       }
     });
 
-    // WebDriver BiDi's input.setFiles refuses directories in Firefox.
-    const folderTodo = browserName === 'firefox' && 'Firefox: BiDi cannot select a directory on a webkitdirectory input';
-    it('folder input (webkitdirectory): every file, relative paths kept', { todo: folderTodo }, async () => {
+    /** Selects the folder `dir` on the page's webkitdirectory input, as a user would. */
+    async function pickFolder(page, dir) {
+      if (browserName === 'chromium') return (await page.$('#folder')).uploadFile(dir);
+      // WebDriver BiDi's input.setFiles refuses directories in Firefox: the
+      // user clicks the input and Firefox's folder dialog answers `dir`.
+      return pickFirefoxFolder(cb.browser, page, '#folder', dir);
+    }
+
+    it('folder input (webkitdirectory): every file, relative paths kept', async () => {
       const fx = fresh(3, 10_000);
       const page = await openApp('folder');
-      await (await page.$('#folder')).uploadFile(fx.dir);
+      await pickFolder(page, fx.dir);
       const { seen } = await expectEncrypted(page, fx);
       const change = seen.find((s) => s.event === 'change');
       const folder = fx.dir.split('/').pop();
@@ -310,17 +315,10 @@ for (const browserName of BROWSERS) {
       for (const name of site.stored.keys()) assert.ok(name.startsWith(`${folder}/`), name);
     });
 
-    it(`a 1,000-file ${browserName === 'firefox' ? 'multiple-file selection' : 'folder upload'} completes`, async () => {
+    it('a 1,000-file folder upload completes', async () => {
       const fx = fresh(1000, 2000);
-      if (browserName === 'firefox') {
-        const page = await openApp('put');
-        await (await page.$('#picker')).uploadFile(...fx.files.map((f) => f.path));
-        await expectEncrypted(page, fx, { timeout: 240_000 });
-        assert.equal(site.stored.size, 1000);
-        return;
-      }
       const page = await openApp('folder');
-      await (await page.$('#folder')).uploadFile(fx.dir);
+      await pickFolder(page, fx.dir);
       await expectEncrypted(page, fx, { timeout: 240_000 });
       assert.equal(site.stored.size, 1000);
     });

@@ -50,7 +50,12 @@ function downloadPrefs(dir) {
   };
 }
 
-async function start(name, profile, { extensionDir, extraPrefs = {}, downloadDir } = {}) {
+/**
+ * `systemAccess` (Firefox): lets the test drive Firefox's privileged scope
+ * (tests/lib/firefox-user.mjs), where it acts as the user where WebDriver
+ * cannot — and answers prompts at once instead of after their safety delay.
+ */
+async function start(name, profile, { extensionDir, extraPrefs = {}, downloadDir, systemAccess = false } = {}) {
   let browser;
   if (name === 'chromium' && downloadDir) {
     // CDP's Browser.setDownloadBehavior would stop downloads.onDeterminingFilename.
@@ -69,6 +74,7 @@ async function start(name, profile, { extensionDir, extraPrefs = {}, downloadDir
   } else if (name === 'firefox') {
     browser = await puppeteer.launch({
       browser: 'firefox', dumpio: Boolean(process.env.CLOAK_DUMPIO), timeout: 90_000, executablePath: FIREFOX, headless: true, userDataDir: profile,
+      args: systemAccess ? ['--remote-allow-system-access'] : [],
       extraPrefsFirefox: {
         'datareporting.policy.dataSubmissionEnabled': false,
         // Accept optional-permission requests without a prompt (headless has none).
@@ -76,6 +82,7 @@ async function start(name, profile, { extensionDir, extraPrefs = {}, downloadDir
         'devtools.console.stdout.chrome': Boolean(process.env.CLOAK_DUMPIO),
         'devtools.console.stdout.content': Boolean(process.env.CLOAK_DUMPIO),
         ...(downloadDir ? downloadPrefs(downloadDir) : {}),
+        ...(systemAccess ? { 'security.dialog_enable_delay': 0 } : {}),
         ...extraPrefs,
       },
     });
