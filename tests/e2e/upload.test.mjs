@@ -365,10 +365,12 @@ for (const browserName of BROWSERS) {
     });
 
     it('a selection of small and large files arrives whole, in order, each file with its own identity', async () => {
-      // 150 files cross the worker's segments (128 files) and its in-memory
-      // limit for small files (1 MiB): sizes are all different, so a ciphertext
-      // given to the wrong name breaks the order of sizes.
-      const big = { 10: 1 << 20, 11: (1 << 20) + 1, 60: 3 << 20, 129: 0 };
+      // 150 files cross the worker's segments (128 files, 64 MiB) and its
+      // in-memory limit for small files (1 MiB), and add up to more than the
+      // 64 MiB a selection may stage in memory, so segments are OPFS files:
+      // sizes are all different, so a ciphertext given to the wrong name
+      // breaks the order of sizes.
+      const big = { 10: 1 << 20, 11: (1 << 20) + 1, 60: 3 << 20, 129: 0, 140: 64 << 20 };
       const fx = fresh(150, (i) => big[i] ?? 1000 + 7 * i);
       const page = await openApp('put');
       await (await page.$('#picker')).uploadFile(...fx.files.map((f) => f.path));
