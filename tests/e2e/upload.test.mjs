@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { BROWSERS } from '../lib/browsers.mjs';
 import { CloakBrowser } from '../lib/cloak.mjs';
 import { cliDecrypt, makeFixtures } from '../lib/fixtures.mjs';
-import { pickFolder as pickFirefoxFolder, trustedFileEvent } from '../lib/firefox-user.mjs';
+import { pickFolder as pickFirefoxFolder, throwInWorker, trustedFileEvent } from '../lib/firefox-user.mjs';
 import { StorageSite } from './site/server.mjs';
 
 const waitFor = async (cond, ms = 20000) => {
@@ -127,12 +127,15 @@ for (const browserName of BROWSERS) {
     });
 
     /**
-     * Throws an uncaught error inside Cloak's running encryption worker
-     * through CDP, as a WebAssembly trap or an out-of-memory would. Chromium
-     * only: Firefox's WebDriver BiDi lists worker realms but refuses to
-     * evaluate in them ("no such frame").
+     * Throws an uncaught error inside Cloak's running encryption worker, as a
+     * WebAssembly trap or an out-of-memory would: through CDP in Chromium,
+     * through Firefox's worker debugger in Firefox.
      */
     async function crashEncryptionWorker() {
+      if (browserName === 'firefox') {
+        assert.equal(await throwInWorker(cb.browser, '/crypto/worker.js'), 1, 'the encryption worker was reached');
+        return;
+      }
       // The crypto frame is out of process; its worker is reached by
       // attaching to the frame's own targets.
       const frameTarget = cb.browser.targets().find((t) => t.url().endsWith('/crypto/frame.html'));
@@ -146,8 +149,7 @@ for (const browserName of BROWSERS) {
       await worker.send('Runtime.evaluate', { expression: 'setTimeout(() => { throw new Error("test crash"); })' });
     }
 
-    const crashTodo = browserName === 'firefox' && 'Firefox: WebDriver BiDi cannot evaluate in a worker realm, so nothing can make the worker fail from outside';
-    it('a crash of the encryption worker mid-file blocks the upload: the page gets no file and the panel says why', { todo: crashTodo }, async () => {
+    it('a crash of the encryption worker mid-file blocks the upload: the page gets no file and the panel says why', async () => {
       const fx = fresh(1, 400 << 20);
       const page = await openApp('put');
       await (await page.$('#picker')).uploadFile(fx.files[0].path);

@@ -159,3 +159,33 @@ export async function contextMenuItem(browser, page, selector, label) {
   }
   throw new Error('the context menu did not open');
 }
+
+/**
+ * Throws an uncaught error inside every running worker whose script URL ends
+ * with `suffix`, through Firefox's worker debugger (WebDriver BiDi lists
+ * worker realms but cannot evaluate in them); resolves to how many it reached.
+ */
+export async function throwInWorker(browser, suffix) {
+  const inDebugger = 'global.setTimeout(function () { throw new Error("test crash"); });';
+  // A process script runs in every content process, the extension's included.
+  const script = `(() => {
+    let reached = 0;
+    const manager = Cc['@mozilla.org/dom/workers/workerdebuggermanager;1'].getService(Ci.nsIWorkerDebuggerManager);
+    for (const worker of manager.getWorkerDebuggerEnumerator()) {
+      if (!worker.isClosed && worker.url.endsWith(${JSON.stringify(suffix)})) {
+        worker.initialize('data:,' + encodeURIComponent(${JSON.stringify(inDebugger)}));
+        reached++;
+      }
+    }
+    Services.cpmm.sendAsyncMessage('cloak-test:thrown', reached);
+  })();`;
+  return Number(await chromeEval(browser, `(async () => {
+    let reached = 0;
+    const count = (m) => { reached += m.data; };
+    Services.ppmm.addMessageListener('cloak-test:thrown', count);
+    Services.ppmm.loadProcessScript('data:,' + encodeURIComponent(${JSON.stringify(script)}), false);
+    await new Promise((r) => setTimeout(r, 1000));
+    Services.ppmm.removeMessageListener('cloak-test:thrown', count);
+    return reached;
+  })()`));
+}
