@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { BROWSERS } from '../lib/browsers.mjs';
 import { CloakBrowser, PASSPHRASE } from '../lib/cloak.mjs';
 import { CLI, makeFixtures } from '../lib/fixtures.mjs';
+import { crashWorker } from '../lib/crash.mjs';
 import { contextMenuItem } from '../lib/firefox-user.mjs';
 import { StorageSite } from './site/server.mjs';
 
@@ -287,6 +288,24 @@ for (const browserName of BROWSERS) {
       const r = await outcome('other.txt.cloak');
       assert.equal(r.code, 'wrong_key');
       assert.match(r.message, /import that key/);
+    });
+
+    it('a crash of the download worker mid-file ends as a failure with its reason and saves nothing complete-looking', async () => {
+      const cipher = site.served.get(`${fx.files[5].name}.cloak`).bytes;
+      const name = 'crashed.txt.cloak';
+      const before = files();
+      // The server stops sending after 100 kB, so the worker is mid-file when it crashes.
+      site.downloadLog.length = 0;
+      await clickLink(site.offer(name, { bytes: cipher, stallAfter: 100_000 }).attachment);
+      assert.ok(await waitFor(() => site.downloadLog.some((d) => d.status === 206), 10_000), `Cloak is fetching the file: ${JSON.stringify(site.downloadLog.slice(-4))}`);
+      await sleep(500);
+      await crashWorker(cb, { host: '/download/offscreen.html', worker: '/download/decrypt-worker.js' });
+      const r = await waitFor(async () => (await cb.recent()).find((x) => x.name === name), 20_000);
+      assert.ok(r, `no outcome within 20 s: ${JSON.stringify(await cb.recent())}`);
+      assert.equal(r.code, 'worker', JSON.stringify(r));
+      assert.match(r.message, /crashed/);
+      await sleep(1000);
+      assert.deepEqual(files().filter((f) => !before.includes(f) && !PARTIAL.test(f)), [], 'nothing complete-looking was saved');
     });
 
     it('a server that stops sending mid-file ends as a failure with its reason, not a download held forever', async () => {

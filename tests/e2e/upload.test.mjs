@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { BROWSERS } from '../lib/browsers.mjs';
 import { CloakBrowser } from '../lib/cloak.mjs';
 import { cliDecrypt, makeFixtures } from '../lib/fixtures.mjs';
-import { pickFolder as pickFirefoxFolder, throwInWorker, trustedFileEvent } from '../lib/firefox-user.mjs';
+import { crashWorker } from '../lib/crash.mjs';
+import { pickFolder as pickFirefoxFolder, trustedFileEvent } from '../lib/firefox-user.mjs';
 import { StorageSite } from './site/server.mjs';
 
 const waitFor = async (cond, ms = 20000) => {
@@ -126,29 +127,6 @@ for (const browserName of BROWSERS) {
       assert.match(await frame.evaluate(() => document.getElementById('detail').textContent), /cancelled/);
     });
 
-    /**
-     * Throws an uncaught error inside Cloak's running encryption worker, as a
-     * WebAssembly trap or an out-of-memory would: through CDP in Chromium,
-     * through Firefox's worker debugger in Firefox.
-     */
-    async function crashEncryptionWorker() {
-      if (browserName === 'firefox') {
-        assert.equal(await throwInWorker(cb.browser, '/crypto/worker.js'), 1, 'the encryption worker was reached');
-        return;
-      }
-      // The crypto frame is out of process; its worker is reached by
-      // attaching to the frame's own targets.
-      const frameTarget = cb.browser.targets().find((t) => t.url().endsWith('/crypto/frame.html'));
-      assert.ok(frameTarget, 'the crypto frame is running');
-      const session = await frameTarget.createCDPSession();
-      const attached = new Promise((resolve) => session.on('Target.attachedToTarget', (e) => {
-        if (e.targetInfo.url.endsWith('/crypto/worker.js')) resolve(e.sessionId);
-      }));
-      await session.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true });
-      const worker = session.connection().session(await attached);
-      await worker.send('Runtime.evaluate', { expression: 'setTimeout(() => { throw new Error("test crash"); })' });
-    }
-
     it('a crash of the encryption worker mid-file blocks the upload: the page gets no file and the panel says why', async () => {
       const fx = fresh(1, 400 << 20);
       const page = await openApp('put');
@@ -161,7 +139,7 @@ for (const browserName of BROWSERS) {
         if (!frame) await new Promise((r) => setTimeout(r, 50));
       }
       assert.ok(frame, 'the progress panel appeared');
-      await crashEncryptionWorker();
+      await crashWorker(cb, { host: '/crypto/frame.html', worker: '/crypto/worker.js' });
       assert.ok(await waitFor(() => frame.evaluate(() => /crashed/.test(document.getElementById('detail').textContent))),
         `the panel names the crash: ${await frame.evaluate(() => document.getElementById('detail').textContent)}`);
       await new Promise((r) => setTimeout(r, 2000));
