@@ -38,14 +38,20 @@
   const itemsAdd = DataTransferItemList.prototype.add;
   const itemKind = getter(DataTransferItem.prototype, 'kind');
   const itemEntry = DataTransferItem.prototype.webkitGetAsEntry;
+  const itemHandle = DataTransferItem.prototype.getAsFileSystemHandle;
   const dragData = getter(DragEvent.prototype, 'dataTransfer');
   const clipData = getter(ClipboardEvent.prototype, 'clipboardData');
   const relPath = getter(File.prototype, 'webkitRelativePath');
   const inputType = getter(HTMLInputElement.prototype, 'type');
   const isTrustedFile = (f) => f instanceof NativeFile;
-  const entryFile = typeof FileSystemFileEntry === 'function' ? FileSystemFileEntry.prototype.file : null;
-  const entryReader = typeof FileSystemDirectoryEntry === 'function' ? FileSystemDirectoryEntry.prototype.createReader : null;
-  const readEntries = typeof FileSystemDirectoryReader === 'function' ? FileSystemDirectoryReader.prototype.readEntries : null;
+  // Chromium exposes no FileSystem*Entry interfaces to scripts: there their
+  // methods are taken from the first dropped entry (a page that patched them
+  // before is one written to evade the hook; docs/SECURITY.md).
+  let entryFile = typeof FileSystemFileEntry === 'function' ? FileSystemFileEntry.prototype.file : null;
+  let entryReader = typeof FileSystemDirectoryEntry === 'function' ? FileSystemDirectoryEntry.prototype.createReader : null;
+  let readEntries = typeof FileSystemDirectoryReader === 'function' ? FileSystemDirectoryReader.prototype.readEntries : null;
+  const getPrototypeOf = Object.getPrototypeOf;
+  const method = (obj, name) => Reflect.get(getPrototypeOf(obj), name);
   const handleGetFile = typeof FileSystemFileHandle === 'function' ? FileSystemFileHandle.prototype.getFile : null;
 
   function listToArray(list) {
@@ -116,6 +122,88 @@
 
   const realTarget = (e) => composedPath.call(e)[0] || e.target;
 
+  // What a real drop offers besides `files`: items whose webkitGetAsEntry()
+  // walks the dropped tree (Uppy, Dropzone and storage sites walk folders so).
+  // A page-made DataTransfer has no entries in Chromium, so the re-dispatched
+  // drop carries read-only ones over the encrypted files, one item per
+  // dropped file or folder. `protos` holds the native prototypes seen in the
+  // user's drop, so the copies pass the page's instanceof checks.
+  const later = (fn, value) => setTimeout(() => fn(value), 0); // entry callbacks are asynchronous
+  const notFound = (error, path) => error && later(error, new DOMException(`${path} was not found.`, 'NotFoundError'));
+
+  function fileEntry(file, fullPath, protos) {
+    return Object.create(protos.file, {
+      isFile: { value: true }, isDirectory: { value: false }, name: { value: file.name }, fullPath: { value: fullPath },
+      file: { value: (success) => later(success, file) },
+      getParent: { value: (success, error) => notFound(error, 'the parent') },
+    });
+  }
+
+  function dirEntry(name, fullPath, tree, protos) {
+    const child = (key) => {
+      const v = tree.get(key);
+      return v instanceof Map ? dirEntry(key, `${fullPath}/${key}`, v, protos) : fileEntry(v, `${fullPath}/${key}`, protos);
+    };
+    const lookup = (isDir) => (path, options, success, error) => {
+      const v = tree.get(path);
+      if (v === undefined || (v instanceof Map) !== isDir || options?.create) notFound(error, path);
+      else if (success) later(success, child(path));
+    };
+    return Object.create(protos.dir, {
+      isFile: { value: false }, isDirectory: { value: true }, name: { value: name }, fullPath: { value: fullPath },
+      createReader: {
+        value: () => {
+          let read = false;
+          return Object.create(protos.reader, {
+            readEntries: {
+              value: (success) => {
+                const batch = read ? [] : [...tree.keys()].map(child);
+                read = true;
+                later(success, batch);
+              },
+            },
+          });
+        },
+      },
+      getFile: { value: lookup(false) },
+      getDirectory: { value: lookup(true) },
+      getParent: { value: (success, error) => notFound(error, 'the parent') },
+    });
+  }
+
+  /** Gives `dt` one item per top-level file or folder of `files` at `paths`. */
+  function withEntries(dt, files, paths, protos) {
+    const top = new Map(); // name -> File, or name -> Map for a folder
+    for (let i = 0; i < files.length; i++) {
+      const parts = (paths[i] || files[i].name).split('/');
+      let at = top;
+      for (let k = 0; k < parts.length - 1; k++) {
+        if (!(at.get(parts[k]) instanceof Map)) at.set(parts[k], new Map());
+        at = at.get(parts[k]);
+      }
+      at.set(files[i].name, files[i]);
+    }
+    const items = [...top].map(([name, v]) => {
+      const isDir = v instanceof Map;
+      const entry = isDir ? dirEntry(name, `/${name}`, v, protos) : fileEntry(v, `/${name}`, protos);
+      const props = {
+        kind: { value: 'file' }, type: { value: isDir ? '' : v.type },
+        getAsFile: { value: () => (isDir ? null : v) },
+        getAsString: { value: () => {} },
+        webkitGetAsEntry: { value: () => entry },
+      };
+      if (itemHandle && HandleProto) {
+        props.getAsFileSystemHandle = { value: async () => (isDir ? dirHandle(name, v) : fileHandle(v)) };
+      }
+      return Object.create(DataTransferItem.prototype, props);
+    });
+    const list = { length: { value: items.length }, [Symbol.iterator]: { value: () => items.values() } };
+    for (let i = 0; i < items.length; i++) list[i] = { value: items[i], enumerable: true };
+    const itemList = Object.create(DataTransferItemList.prototype, list);
+    defineProperty(dt, 'items', { get: () => itemList, enumerable: true, configurable: true });
+    return dt;
+  }
+
   // File inputs: `input` and `change` both fire for one selection.
   function onInputEvent(e) {
     if (ours.has(e)) return;
@@ -148,16 +236,22 @@
     });
   }
 
-  async function readEntry(entry, prefix, out) {
+  async function readEntry(entry, prefix, out, protos) {
     if (entry.isFile) {
+      protos.file = getPrototypeOf(entry);
+      entryFile ??= method(entry, 'file');
       const file = await new Promise((resolve, reject) => call(entryFile, entry, resolve, reject));
       out[out.length] = { file, path: prefix + file.name };
     } else if (entry.isDirectory) {
+      protos.dir = getPrototypeOf(entry);
+      entryReader ??= method(entry, 'createReader');
       const reader = call(entryReader, entry);
+      protos.reader = getPrototypeOf(reader);
+      readEntries ??= method(reader, 'readEntries');
       for (;;) {
         const batch = await new Promise((resolve, reject) => call(readEntries, reader, resolve, reject));
         if (!batch.length) break;
-        for (let i = 0; i < batch.length; i++) await readEntry(batch[i], `${prefix}${entry.name}/`, out);
+        for (let i = 0; i < batch.length; i++) await readEntry(batch[i], `${prefix}${entry.name}/`, out, protos);
       }
     }
   }
@@ -180,12 +274,15 @@
       bubbles: true, cancelable: true, composed: true, clientX: e.clientX, clientY: e.clientY,
       screenX: e.screenX, screenY: e.screenY, ctrlKey: e.ctrlKey, shiftKey: e.shiftKey, altKey: e.altKey, metaKey: e.metaKey,
     };
+    const protos = { file: Object.prototype, dir: Object.prototype, reader: Object.prototype };
     (async () => {
       let picked = [];
       for (let i = 0; i < plainFiles.length; i++) picked[i] = { file: plainFiles[i], path: '' };
       if (entries.length && entries.every(Boolean) && entries.some((en) => en.isDirectory)) {
         picked = [];
-        for (let i = 0; i < entries.length; i++) await readEntry(entries[i], '', picked);
+        for (let i = 0; i < entries.length; i++) await readEntry(entries[i], '', picked, protos);
+      } else if (entries[0]) {
+        protos.file = getPrototypeOf(entries[0]);
       }
       const files = [];
       const paths = [];
@@ -194,7 +291,8 @@
         paths[i] = picked[i].path;
       }
       const reply = await encrypt('drop', files, paths);
-      const ev = new NativeDragEvent('drop', { ...init, dataTransfer: transfer(withPaths(reply.files, reply.paths || [])) });
+      const dt = transfer(withPaths(reply.files, reply.paths || []));
+      const ev = new NativeDragEvent('drop', { ...init, dataTransfer: withEntries(dt, reply.files, reply.paths || [], protos) });
       ours.add(ev);
       dispatch.call(target, ev);
     })().catch((err) => console.warn('Cloak blocked this drop:', err.message));
