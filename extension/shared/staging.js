@@ -100,7 +100,19 @@ export class Sink {
   }
 
   async close() {
-    if (!this.opfs) return new Blob(this.parts);
+    if (!this.opfs) {
+      // One buffer, not a Blob of the parts: in Firefox, slices of a Blob
+      // made of many parts, passed on to the page, failed to upload
+      // (tus-js-client's XHR PUTs of file.slice() ended in network errors).
+      const whole = new Uint8Array(this.at);
+      let at = 0;
+      for (const part of this.parts) {
+        whole.set(part, at);
+        at += part.length;
+      }
+      this.parts = [];
+      return new Blob([whole]);
+    }
     this.drain();
     // No flush(): it asks the disk for durability (an fsync, 17 % of the time
     // to encrypt 256 MiB in Chromium), which a staging file does not need.

@@ -436,6 +436,49 @@ for (const browserName of BROWSERS) {
       assert.ok(back.body.equals(fx.files[0].body));
     });
 
+    for (const what of ['files', 'folder']) {
+      it(`Uppy Dashboard: a dropped ${what} (trusted) is uploaded encrypted${what === 'folder' ? ', paths kept' : ''}`,
+        { todo: what === 'folder' && folderDropTodo }, async () => {
+          const fx = fresh(what === 'files' ? 2 : 3, 20_000);
+          const folder = fx.dir.split('/').pop();
+          let dropped = fx.files.map((f) => f.path);
+          if (what === 'folder') {
+            mkdirSync(join(fx.dir, 'sub'));
+            renameSync(fx.files[2].path, join(fx.dir, 'sub', fx.files[2].name));
+            fx.files[2].path = join(fx.dir, 'sub', fx.files[2].name);
+            dropped = [fx.dir];
+          }
+          const page = await openApp('fetch');
+              await page.goto(`${site.url}/uppy.html`);
+          await page.waitForFunction(() => window.uppy, { polling: 100 });
+          if (browserName === 'chromium') {
+            const box = await (await page.$('.uppy-Dashboard-inner')).boundingBox();
+            const cdp = await page.createCDPSession();
+            const data = { items: [], files: dropped, dragOperationsMask: 1 };
+            const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+            for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
+          } else {
+            await trustedFileEvent(cb.browser, page, 'drop', '.uppy-Dashboard-inner', dropped);
+          }
+          assert.ok(await waitFor(() => site.stored.size === fx.files.length), `tus uploads finished: ${JSON.stringify(await page.evaluate(() => window.uppyEvents))}`);
+          const events = await page.evaluate(() => window.uppyEvents);
+          const added = events.filter((e) => e.event === 'file-added');
+          assert.equal(added.length, fx.files.length, JSON.stringify(events));
+          for (const e of events) assert.match(e.name, /\.cloak$/, `Uppy saw ${e.name}`);
+          if (what === 'folder') {
+            assert.deepEqual(added.map((e) => e.path).sort(), [
+              `${folder}/report-0.txt.cloak`, `${folder}/report-1.txt.cloak`, `${folder}/sub/report-2.txt.cloak`,
+            ], 'Uppy kept the folder paths');
+          }
+          assert.deepEqual(site.hits, [], 'no plaintext, not even in Upload-Metadata');
+          for (const [name, bytes] of site.stored) {
+            const back = cliDecrypt(keyFile, bytes);
+            assert.equal(`${back.name}.cloak`, name);
+            assert.ok(back.body.equals(fx.files.find((f) => f.name === back.name).body));
+          }
+        });
+    }
+
     it('tus upload interrupted, page reloaded, file re-added: ends as a file that decrypts', async () => {
       const fx = fresh(1, 4 << 20);
       const page = await openApp('fetch');

@@ -121,7 +121,9 @@ export async function trustedFileEvent(browser, page, kind, selector, paths) {
     }
   })(${JSON.stringify(params)});`;
   const reply = await chromeEval(browser, `(async () => {
-    const b = gBrowser.browsers.find((x) => x.currentURI.spec === ${JSON.stringify(page.url())});
+    // The tab by its WebDriver id: two tabs may show the same URL.
+    const { NavigableManager } = ChromeUtils.importESModule('chrome://remote/content/shared/NavigableManager.sys.mjs');
+    const b = NavigableManager.getBrowserById(${JSON.stringify(page.mainFrame()._id)});
     if (!b) return JSON.stringify({ ok: false, error: 'no tab shows the page' });
     const done = new Promise((resolve) => b.messageManager.addMessageListener(${JSON.stringify(id)}, (m) => resolve(m.data)));
     b.messageManager.loadFrameScript('data:,' + encodeURIComponent(${JSON.stringify(script)}), false);
