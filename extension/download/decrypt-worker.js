@@ -55,6 +55,29 @@ async function request(url, headers = {}) {
   return response;
 }
 
+/**
+ * A reader of `body` into one reused buffer (BYOB): each chunk read is
+ * consumed before the next read, so the response leaves no garbage behind.
+ */
+function reusingReader(body) {
+  let reader;
+  try {
+    reader = body.getReader({ mode: 'byob' });
+  } catch {
+    return body.getReader();
+  }
+  let buffer = new ArrayBuffer(256 << 10);
+  return {
+    async read() {
+      const step = await reader.read(new Uint8Array(buffer));
+      if (step.done) return { done: true, value: undefined };
+      buffer = step.value.buffer;
+      return step;
+    },
+    cancel: (reason) => reader.cancel(reason),
+  };
+}
+
 /** `Content-Range: bytes a-b/total` → {start, total}, or null. */
 function contentRange(response) {
   const m = /^bytes (\d+)-\d+\/(\d+)$/.exec(response.headers.get('content-range') || '');
@@ -66,12 +89,12 @@ async function open(url) {
   const first = await request(url, { Range: `bytes=0-${WINDOW - 1}` });
   const range = first.status === 206 ? contentRange(first) : null;
   if (!range || range.start !== 0) {
-    return { reader: first.body.getReader(), total: Number(first.headers.get('content-length')) || 0 };
+    return { reader: reusingReader(first.body), total: Number(first.headers.get('content-length')) || 0 };
   }
   const validator = first.headers.get('etag') || first.headers.get('last-modified');
   let at = 0; // bytes handed to the caller
   let requested = Math.min(WINDOW, range.total); // bytes asked for so far
-  let reader = first.body.getReader();
+  let reader = reusingReader(first.body);
   let end = requested; // where the window being read ends
 
   /** Requests the window after the last one asked for; null past the end. */
@@ -104,7 +127,7 @@ async function open(url) {
         if (at !== end) throw new FetchError('The server ended part of the file early.');
         if (!next) return step;
         const { r, stop } = await next;
-        reader = r.body.getReader();
+        reader = reusingReader(r.body);
         end = stop;
         next = ask();
       }
