@@ -162,18 +162,30 @@ for (const browserName of BROWSERS) {
       assert.ok(cliDecrypt(keyFile, bytes).body.equals(fx.files[0].body));
     });
 
+    /** A trusted drop of the files or folders at `paths` on `selector`'s centre. */
+    async function dropOn(page, selector, paths) {
+      if (browserName === 'firefox') return trustedFileEvent(cb.browser, page, 'drop', selector, paths);
+      const box = await (await page.$(selector)).boundingBox();
+      const cdp = await page.createCDPSession();
+      const data = { items: [], files: paths, dragOperationsMask: 1 };
+      const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+      for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
+      return undefined;
+    }
+
+    /** Moves the fixtures from index `from` on into `fx.dir`/sub. */
+    function nest(fx, from) {
+      mkdirSync(join(fx.dir, 'sub'));
+      for (const f of fx.files.slice(from)) {
+        renameSync(f.path, join(fx.dir, 'sub', f.name));
+        f.path = join(fx.dir, 'sub', f.name);
+      }
+    }
+
     it(`drop zone (trusted: ${browserName === 'chromium' ? 'CDP drag' : 'a privileged drag of disk files'})`, async () => {
       const fx = fresh(2);
       const page = await openApp('drop');
-      if (browserName === 'chromium') {
-        const box = await (await page.$('#drop')).boundingBox();
-        const cdp = await page.createCDPSession();
-        const data = { items: [], files: fx.files.map((f) => f.path), dragOperationsMask: 1 };
-        const at = { x: box.x + 20, y: box.y + 20 };
-        for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
-      } else {
-        await trustedFileEvent(cb.browser, page, 'drop', '#drop', fx.files.map((f) => f.path));
-      }
+      await dropOn(page, '#drop', fx.files.map((f) => f.path));
       const { seen } = await expectEncrypted(page, fx);
       assert.equal(seen.filter((s) => s.event === 'drop').length, 1, 'the page saw one drop');
     });
@@ -190,26 +202,13 @@ for (const browserName of BROWSERS) {
           let dropped = fx.files.map((f) => f.path);
           let expected = fx.files.map((f) => ({ path: `${f.name}.cloak`, entry: { name: `${f.name}.cloak`, isDirectory: false, fullPath: `/${f.name}.cloak` } }));
           if (what === 'folder') {
-            // fx.dir holds report-0 and report-1; fx.dir/sub holds report-2 and report-3.
-            mkdirSync(join(fx.dir, 'sub'));
-            for (const f of fx.files.slice(2)) {
-              renameSync(f.path, join(fx.dir, 'sub', f.name));
-              f.path = join(fx.dir, 'sub', f.name);
-            }
+            nest(fx, 2); // fx.dir holds report-0 and report-1; fx.dir/sub report-2 and report-3
             dropped = [fx.dir];
             const paths = ['report-0', 'report-1', 'sub/report-2', 'sub/report-3'].map((p) => `${folder}/${p}.txt.cloak`);
             expected = paths.map((path) => ({ path, entry: { name: folder, isDirectory: true, fullPath: `/${folder}` } }));
           }
           const page = await openApp('drop&walk');
-          if (browserName === 'chromium') {
-            const box = await (await page.$('#drop')).boundingBox();
-            const cdp = await page.createCDPSession();
-            const data = { items: [], files: dropped, dragOperationsMask: 1 };
-            const at = { x: box.x + 20, y: box.y + 20 };
-            for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
-          } else {
-            await trustedFileEvent(cb.browser, page, 'drop', '#drop', dropped);
-          }
+          await dropOn(page, '#drop', dropped);
           const { seen } = await expectEncrypted(page, fx);
           const drop = seen.find((x) => x.event === 'drop');
           const unique = (list) => [...new Map(list.map((x) => [JSON.stringify(x), x])).values()];
@@ -443,23 +442,13 @@ for (const browserName of BROWSERS) {
           const folder = fx.dir.split('/').pop();
           let dropped = fx.files.map((f) => f.path);
           if (what === 'folder') {
-            mkdirSync(join(fx.dir, 'sub'));
-            renameSync(fx.files[2].path, join(fx.dir, 'sub', fx.files[2].name));
-            fx.files[2].path = join(fx.dir, 'sub', fx.files[2].name);
+            nest(fx, 2);
             dropped = [fx.dir];
           }
           const page = await openApp('fetch');
               await page.goto(`${site.url}/uppy.html`);
           await page.waitForFunction(() => window.uppy, { polling: 100 });
-          if (browserName === 'chromium') {
-            const box = await (await page.$('.uppy-Dashboard-inner')).boundingBox();
-            const cdp = await page.createCDPSession();
-            const data = { items: [], files: dropped, dragOperationsMask: 1 };
-            const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-            for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
-          } else {
-            await trustedFileEvent(cb.browser, page, 'drop', '.uppy-Dashboard-inner', dropped);
-          }
+          await dropOn(page, '.uppy-Dashboard-inner', dropped);
           assert.ok(await waitFor(() => site.stored.size === fx.files.length), `tus uploads finished: ${JSON.stringify(await page.evaluate(() => window.uppyEvents))}`);
           const events = await page.evaluate(() => window.uppyEvents);
           const added = events.filter((e) => e.event === 'file-added');
@@ -477,6 +466,34 @@ for (const browserName of BROWSERS) {
             assert.ok(back.body.equals(fx.files.find((f) => f.name === back.name).body));
           }
         });
+    }
+
+    for (const how of ['picked', 'dropped files', 'a dropped folder']) {
+      it(`FilePond: ${how} uploaded encrypted as multipart posts`, { todo: how === 'a dropped folder' && folderDropTodo }, async () => {
+        const fx = fresh(3, 20_000);
+        const page = await cb.browser.newPage();
+        pages.push(page);
+        await page.goto(`${site.url}/filepond.html`);
+        await page.waitForFunction(() => window.pond, { polling: 100 });
+        if (how === 'picked') await (await page.$('input.filepond--browser')).uploadFile(...fx.files.map((f) => f.path));
+        else if (how === 'dropped files') await dropOn(page, '.filepond--root', fx.files.map((f) => f.path));
+        else {
+          nest(fx, 2);
+          await dropOn(page, '.filepond--root', [fx.dir]);
+        }
+        const finished = () => page.evaluate(() => window.pondEvents.filter((e) => e.event === 'processfile').length);
+        assert.ok(await waitFor(async () => (await finished()) === 3), `FilePond finished: ${JSON.stringify(await page.evaluate(() => window.pondEvents))}`);
+        const events = await page.evaluate(() => window.pondEvents);
+        assert.deepEqual(events.filter((e) => e.error), [], 'no errors');
+        for (const e of events) assert.match(e.name, /\.cloak$/, `FilePond saw ${e.name}`);
+        assert.deepEqual(site.hits, [], 'the server received plaintext');
+        assert.deepEqual([...site.stored.keys()].sort(), fx.files.map((f) => `${f.name}.cloak`).sort());
+        for (const [name, bytes] of site.stored) {
+          const back = cliDecrypt(keyFile, bytes);
+          assert.equal(`${back.name}.cloak`, name);
+          assert.ok(back.body.equals(fx.files.find((f) => f.name === back.name).body));
+        }
+      });
     }
 
     it('tus upload interrupted, page reloaded, file re-added: ends as a file that decrypts', async () => {

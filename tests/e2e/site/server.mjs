@@ -15,12 +15,16 @@ import Busboy from 'busboy';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '../../..');
-const PAGES = { '/': 'app.html', '/app.html': 'app.html', '/app.js': 'app.js', '/uppy.html': 'uppy.html' };
+const PAGES = {
+  '/': 'app.html', '/app.html': 'app.html', '/app.js': 'app.js', '/uppy.html': 'uppy.html', '/filepond.html': 'filepond.html',
+};
 const SESSION = randomBytes(12).toString('hex');
 const SIGNING_KEY = randomBytes(32);
 const VENDOR = {
   '/vendor/uppy.min.mjs': join(ROOT, 'node_modules/uppy/dist/uppy.min.mjs'),
   '/vendor/uppy.min.css': join(ROOT, 'node_modules/uppy/dist/uppy.min.css'),
+  '/vendor/filepond.esm.min.js': join(ROOT, 'node_modules/filepond/dist/filepond.esm.min.js'),
+  '/vendor/filepond.min.css': join(ROOT, 'node_modules/filepond/dist/filepond.min.css'),
 };
 
 export class StorageSite {
