@@ -51,7 +51,8 @@
   let entryReader = typeof FileSystemDirectoryEntry === 'function' ? FileSystemDirectoryEntry.prototype.createReader : null;
   let readEntries = typeof FileSystemDirectoryReader === 'function' ? FileSystemDirectoryReader.prototype.readEntries : null;
   const getPrototypeOf = Object.getPrototypeOf;
-  const method = (obj, name) => Reflect.get(getPrototypeOf(obj), name);
+  const reflectGet = Reflect.get;
+  const method = (obj, name) => reflectGet(getPrototypeOf(obj), name);
   const handleGetFile = typeof FileSystemFileHandle === 'function' ? FileSystemFileHandle.prototype.getFile : null;
 
   function listToArray(list) {
