@@ -6,8 +6,9 @@ import { throwInWorker } from './firefox-user.mjs';
 /**
  * Throws inside the worker whose script URL ends with `worker`, started by
  * the extension document whose URL ends with `host` (Chromium needs it: the
- * worker is reached through its document's target). Firefox must have been
- * started with `systemAccess`. Resolves once the error is thrown.
+ * worker is reached through its document's target). Exactly one such worker
+ * must be running. Firefox must have been started with `systemAccess`.
+ * Resolves once the error is thrown.
  */
 export async function crashWorker(cb, { host, worker }) {
   if (cb.name === 'firefox') {
@@ -15,8 +16,15 @@ export async function crashWorker(cb, { host, worker }) {
     if (reached !== 1) throw new Error(`${reached} workers matched ${worker}`);
     return;
   }
-  const hostTarget = cb.browser.targets().find((t) => t.url().endsWith(host));
-  if (!hostTarget) throw new Error(`no running document ends with ${host}`);
+  // Documents of closed pages leave the target list a moment later: wait for one.
+  let hosts = [];
+  for (let i = 0; i < 50; i++) {
+    hosts = cb.browser.targets().filter((t) => t.url().endsWith(host));
+    if (hosts.length === 1) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (hosts.length !== 1) throw new Error(`${hosts.length} running documents end with ${host}`);
+  const hostTarget = hosts[0];
   const session = await hostTarget.createCDPSession();
   const attached = new Promise((resolve) => session.on('Target.attachedToTarget', (e) => {
     if (e.targetInfo.url.endsWith(worker)) resolve(e.sessionId);
