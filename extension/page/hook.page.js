@@ -132,6 +132,16 @@
   const later = (fn, value) => setTimeout(() => fn(value), 0); // entry callbacks are asynchronous
   const notFound = (error, path) => error && later(error, new DOMException(`${path} was not found.`, 'NotFoundError'));
 
+  /** Puts `file` into `tree` (name -> File, or name -> Map for a folder) under the folder names `folders`. */
+  function placeInTree(tree, folders, file) {
+    let at = tree;
+    for (const name of folders) {
+      if (!(at.get(name) instanceof Map)) at.set(name, new Map());
+      at = at.get(name);
+    }
+    at.set(file.name, file);
+  }
+
   function fileEntry(file, fullPath, protos) {
     return Object.create(protos.file, {
       isFile: { value: true }, isDirectory: { value: false }, name: { value: file.name }, fullPath: { value: fullPath },
@@ -174,16 +184,8 @@
 
   /** Gives `dt` one item per top-level file or folder of `files` at `paths`. */
   function withEntries(dt, files, paths, protos) {
-    const top = new Map(); // name -> File, or name -> Map for a folder
-    for (let i = 0; i < files.length; i++) {
-      const parts = (paths[i] || files[i].name).split('/');
-      let at = top;
-      for (let k = 0; k < parts.length - 1; k++) {
-        if (!(at.get(parts[k]) instanceof Map)) at.set(parts[k], new Map());
-        at = at.get(parts[k]);
-      }
-      at.set(files[i].name, files[i]);
-    }
+    const top = new Map();
+    for (let i = 0; i < files.length; i++) placeInTree(top, (paths[i] || files[i].name).split('/').slice(0, -1), files[i]);
     const items = [...top].map(([name, v]) => {
       const isDir = v instanceof Map;
       const entry = isDir ? dirEntry(name, `/${name}`, v, protos) : fileEntry(v, `/${name}`, protos);
@@ -443,14 +445,7 @@
       const files = found.map((f) => f.file);
       const reply = await encrypt('picker', files, files.map(() => ''));
       const tree = new Map();
-      found.forEach(({ folders }, i) => {
-        let at = tree;
-        for (const f of folders) {
-          if (!(at.get(f) instanceof Map)) at.set(f, new Map());
-          at = at.get(f);
-        }
-        at.set(reply.files[i].name, reply.files[i]);
-      });
+      found.forEach(({ folders }, i) => placeInTree(tree, folders, reply.files[i]));
       return dirHandle(call(handleName, root), tree);
     };
   }
