@@ -110,7 +110,8 @@ for (const browserName of BROWSERS) {
       await expectEncrypted(frame, fx);
     });
 
-    it('cancel in the progress panel blocks the upload: the page gets no file', async () => {
+    /** Picks a 400 MiB file on a PUT page; returns the page and Cloak's frame once its progress panel shows. */
+    async function startLargeUpload() {
       const fx = fresh(1, 400 << 20);
       const page = await openApp('put');
       await (await page.$('#picker')).uploadFile(fx.files[0].path);
@@ -122,6 +123,11 @@ for (const browserName of BROWSERS) {
         if (!frame) await new Promise((r) => setTimeout(r, 50));
       }
       assert.ok(frame, 'the progress panel appeared');
+      return { page, frame };
+    }
+
+    it('cancel in the progress panel blocks the upload: the page gets no file', async () => {
+      const { page, frame } = await startLargeUpload();
       await frame.evaluate(() => document.getElementById('cancel').click());
       await new Promise((r) => setTimeout(r, 3000));
       assert.equal(site.stored.size, 0, 'nothing was uploaded');
@@ -133,17 +139,7 @@ for (const browserName of BROWSERS) {
       // Earlier tests' pages each keep a crypto frame and worker: close them,
       // so that the one worker running is this upload's.
       for (const p of pages.splice(0)) await p.close().catch(() => {});
-      const fx = fresh(1, 400 << 20);
-      const page = await openApp('put');
-      await (await page.$('#picker')).uploadFile(fx.files[0].path);
-      let frame = null;
-      for (let i = 0; i < 100 && !frame; i++) {
-        for (const f of page.frames()) {
-          if (await f.evaluate(() => Boolean(document.getElementById('cancel')) && !document.getElementById('panel').hidden).catch(() => false)) frame = f;
-        }
-        if (!frame) await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.ok(frame, 'the progress panel appeared');
+      const { page, frame } = await startLargeUpload();
       await crashWorker(cb, { host: '/crypto/frame.html', worker: '/crypto/worker.js' });
       assert.ok(await waitFor(() => frame.evaluate(() => /crashed/.test(document.getElementById('detail').textContent))),
         `the panel names the crash: ${await frame.evaluate(() => document.getElementById('detail').textContent)}`);
