@@ -73,9 +73,16 @@ for (const browserName of BROWSERS) {
     });
 
     const files = () => readdirSync(dir);
+    /** Complete-looking files (not partials) that appeared since the listing `before`. */
+    const completeSince = (before) => files().filter((f) => !before.includes(f) && !PARTIAL.test(f));
 
     /** Clicks a real link to `url` on the site's page (with a `download` attribute if asked). */
     async function clickLink(url, { download = false } = {}) {
+      await page.click(await placeLink(url, { download }));
+    }
+
+    /** Puts a link to `url` first on the site's page; returns its selector. */
+    async function placeLink(url, { download = false } = {}) {
       await page.evaluate((href, dl) => {
         document.getElementById('dl-link')?.remove();
         const a = document.createElement('a');
@@ -85,7 +92,7 @@ for (const browserName of BROWSERS) {
         if (dl) a.download = '';
         document.body.prepend(a);
       }, url, download);
-      await page.click('#dl-link');
+      return '#dl-link';
     }
 
     /**
@@ -130,15 +137,8 @@ for (const browserName of BROWSERS) {
     it('"Decrypt with Cloak" in the context menu of a link saves the original file', { todo: menuTodo }, async () => {
       const body = randomBytes(300_000);
       const name = 'from-the-menu.bin';
-      await page.evaluate((href) => {
-        document.getElementById('menu-link')?.remove();
-        const a = document.createElement('a');
-        a.id = 'menu-link';
-        a.href = href;
-        a.textContent = 'a .cloak file';
-        document.body.prepend(a);
-      }, site.offer(`${name}.cloak`, { bytes: cliEncrypt(name, body) }).direct);
-      await contextMenuItem(cb.browser, page, '#menu-link', 'Decrypt with Cloak');
+      const link = await placeLink(site.offer(`${name}.cloak`, { bytes: cliEncrypt(name, body) }).direct);
+      await contextMenuItem(cb.browser, page, link, 'Decrypt with Cloak');
       assert.ok((await saved(name, body)).equals(body), 'the saved file is the original');
       assert.ok(!files().includes(`${name}.cloak`), 'no ciphertext was saved');
       assert.equal((await outcome(name)).status, 'decrypted');
@@ -175,7 +175,7 @@ for (const browserName of BROWSERS) {
       assert.equal(r.code, 'fetch_failed', JSON.stringify(r));
       assert.match(r.message, /changed on the server/);
       await sleep(1000);
-      assert.deepEqual(files().filter((f) => !before.includes(f) && !PARTIAL.test(f)), [], 'nothing complete-looking was saved');
+      assert.deepEqual(completeSince(before), [], 'nothing complete-looking was saved');
     });
 
     it('keeps a name whose extension does not match the content (no sniffing)', async () => {
@@ -305,7 +305,7 @@ for (const browserName of BROWSERS) {
       assert.equal(r.code, 'worker', JSON.stringify(r));
       assert.match(r.message, /crashed/);
       await sleep(1000);
-      assert.deepEqual(files().filter((f) => !before.includes(f) && !PARTIAL.test(f)), [], 'nothing complete-looking was saved');
+      assert.deepEqual(completeSince(before), [], 'nothing complete-looking was saved');
     });
 
     it('a server that stops sending mid-file ends as a failure with its reason, not a download held forever', async () => {
@@ -318,7 +318,7 @@ for (const browserName of BROWSERS) {
       assert.equal(r.code, 'fetch_failed', JSON.stringify(r));
       assert.match(r.message, /stopped sending/);
       await sleep(1000);
-      assert.deepEqual(files().filter((f) => !before.includes(f) && !PARTIAL.test(f)), [], 'nothing complete-looking was saved');
+      assert.deepEqual(completeSince(before), [], 'nothing complete-looking was saved');
       assert.equal((await cb.inExtension(async () => {
         const ext = globalThis.browser ?? globalThis.chrome;
         return (await ext.storage.session.get('decrypting')).decrypting || [];
