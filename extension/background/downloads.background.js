@@ -220,10 +220,14 @@ function chromiumHold(item, suggest) {
 function firefoxHold(item) {
   return {
     original: true,
+    // Firefox's own download runs on meanwhile. Cancel first, then look: one
+    // that finished before the cancel took effect has a complete file, which
+    // is removed. (Looking first left the ciphertext behind when the download
+    // finished between the look and the cancel.)
     async cancel() {
+      await ext.downloads.cancel(item.id).catch(() => {});
       const [now] = await ext.downloads.search({ id: item.id });
       if (now?.state === 'complete') await ext.downloads.removeFile(item.id).catch(() => {});
-      else await ext.downloads.cancel(item.id).catch(() => {});
       await ext.downloads.erase({ id: item.id }).catch(() => {});
     },
     release() {},
