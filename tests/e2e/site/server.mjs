@@ -17,6 +17,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '../../..');
 const PAGES = {
   '/': 'app.html', '/app.html': 'app.html', '/app.js': 'app.js', '/uppy.html': 'uppy.html', '/filepond.html': 'filepond.html',
+  '/dropzone.html': 'dropzone.html',
 };
 const SESSION = randomBytes(12).toString('hex');
 const SIGNING_KEY = randomBytes(32);
@@ -25,6 +26,8 @@ const VENDOR = {
   '/vendor/uppy.min.css': join(ROOT, 'node_modules/uppy/dist/uppy.min.css'),
   '/vendor/filepond.esm.min.js': join(ROOT, 'node_modules/filepond/dist/filepond.esm.min.js'),
   '/vendor/filepond.min.css': join(ROOT, 'node_modules/filepond/dist/filepond.min.css'),
+  '/vendor/dropzone.mjs': join(ROOT, 'node_modules/dropzone/dist/dropzone.mjs'),
+  '/vendor/dropzone.css': join(ROOT, 'node_modules/dropzone/dist/dropzone.css'),
 };
 
 export class StorageSite {
@@ -33,6 +36,7 @@ export class StorageSite {
     this.stored = new Map(); // name -> Buffer
     this.hits = [];
     this.chunked = new Map(); // upload id -> {name, size, parts}
+    this.zoneChunks = new Map(); // Dropzone upload id -> chunks by index
     this.requests = 0;
     this.streamed = new Map(); // name -> {path, size, sha256}
     this.streamDir = mkdtempSync(join(tmpdir(), 'cloak-stream-'));
@@ -117,6 +121,7 @@ export class StorageSite {
     this.stored.clear();
     this.hits = [];
     this.chunked.clear();
+    this.zoneChunks.clear();
   }
 
   scan(where, data) {
@@ -267,7 +272,8 @@ export class StorageSite {
 
   multipart(req) {
     return new Promise((resolve, reject) => {
-      const names = [];
+      const files = [];
+      const fields = {};
       const bb = Busboy({ headers: req.headers, limits: { fileSize: Infinity } });
       bb.on('file', (_field, stream, info) => {
         const parts = [];
@@ -276,14 +282,37 @@ export class StorageSite {
           const data = Buffer.concat(parts);
           this.scan('body multipart file', data);
           this.scan('multipart filename', info.filename);
-          this.stored.set(info.filename, data);
-          names.push(info.filename);
+          files.push({ name: info.filename, data });
         });
       });
-      bb.on('field', (name, value) => this.scan(`multipart field ${name}`, value));
-      bb.on('close', () => resolve(names));
+      bb.on('field', (name, value) => {
+        this.scan(`multipart field ${name}`, value);
+        fields[name] = value;
+      });
+      bb.on('close', () => resolve(files.map(({ name, data }) => this.storeChunk(name, data, fields))));
       bb.on('error', reject);
       req.pipe(bb);
     });
+  }
+
+  /**
+   * Stores a multipart file; a chunk of a Dropzone chunked upload (fields
+   * dzuuid, dzchunkindex, dztotalchunkcount, dzchunkbyteoffset) is kept until
+   * every chunk of its file has arrived, then stored as the whole file.
+   */
+  storeChunk(name, data, fields) {
+    if (fields.dzuuid === undefined) {
+      this.stored.set(name, data);
+      return name;
+    }
+    const chunks = this.zoneChunks.get(fields.dzuuid) ?? new Map();
+    this.zoneChunks.set(fields.dzuuid, chunks);
+    chunks.set(Number(fields.dzchunkindex), { offset: Number(fields.dzchunkbyteoffset), data });
+    if (chunks.size === Number(fields.dztotalchunkcount)) {
+      const ordered = [...chunks.values()].sort((a, b) => a.offset - b.offset);
+      this.stored.set(name, Buffer.concat(ordered.map((c) => c.data)));
+      this.zoneChunks.delete(fields.dzuuid);
+    }
+    return name;
   }
 }
