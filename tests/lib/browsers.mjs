@@ -55,6 +55,11 @@ function downloadPrefs(dir) {
  * (tests/lib/firefox-user.mjs), where it acts as the user where WebDriver
  * cannot — and answers prompts at once instead of after their safety delay.
  */
+// No test watches network events through the driver, and recording them costs
+// the browser memory that would be charged to the extension (Firefox keeps a
+// record per request in its parent process).
+const NETWORK_EVENTS = false;
+
 async function start(name, profile, { extensionDir, extraPrefs = {}, downloadDir, systemAccess = false } = {}) {
   let browser;
   if (name === 'chromium' && downloadDir) {
@@ -69,12 +74,12 @@ async function start(name, profile, { extensionDir, extraPrefs = {}, downloadDir
     if (extensionDir) args.push(`--load-extension=${extensionDir}`, `--disable-extensions-except=${extensionDir}`);
     browser = await puppeteer.launch({
       executablePath: CHROMIUM, headless: true, userDataDir: profile, dumpio: Boolean(process.env.CLOAK_DUMPIO), timeout: 90_000,
-      enableExtensions: Boolean(extensionDir), args,
+      enableExtensions: Boolean(extensionDir), args, networkEnabled: NETWORK_EVENTS,
     });
   } else if (name === 'firefox') {
     browser = await puppeteer.launch({
       browser: 'firefox', dumpio: Boolean(process.env.CLOAK_DUMPIO), timeout: 90_000, executablePath: FIREFOX, headless: true, userDataDir: profile,
-      args: systemAccess ? ['--remote-allow-system-access'] : [],
+      args: systemAccess ? ['--remote-allow-system-access'] : [], networkEnabled: NETWORK_EVENTS,
       extraPrefsFirefox: {
         'datareporting.policy.dataSubmissionEnabled': false,
         // Accept optional-permission requests without a prompt (headless has none).
@@ -83,6 +88,13 @@ async function start(name, profile, { extensionDir, extraPrefs = {}, downloadDir
         'devtools.console.stdout.content': Boolean(process.env.CLOAK_DUMPIO),
         ...(downloadDir ? downloadPrefs(downloadDir) : {}),
         ...(systemAccess ? { 'security.dialog_enable_delay': 0 } : {}),
+        // puppeteer asks WebDriver BiDi to keep a copy of every request and
+        // response body up to 20 MB (network.addDataCollector), and Firefox
+        // keeps up to 200 MB of them in its parent process: the range windows
+        // of a 1 GiB download held 280 MiB there until a parent GC. Below
+        // 20 MB the collector is refused, and no test reads bodies through
+        // the driver. A real user's Firefox runs no such collector.
+        'remote.network.maxTotalDataSize': 1,
         ...extraPrefs,
       },
     });
