@@ -50,16 +50,16 @@ function downloadPrefs(dir) {
   };
 }
 
-/**
- * `systemAccess` (Firefox): lets the test drive Firefox's privileged scope
- * (tests/lib/firefox-user.mjs), where it acts as the user where WebDriver
- * cannot — and answers prompts at once instead of after their safety delay.
- */
 // No test watches network events through the driver, and recording them costs
 // the browser memory that would be charged to the extension (Firefox keeps a
 // record per request in its parent process).
 const NETWORK_EVENTS = false;
 
+/**
+ * `systemAccess` (Firefox): lets the test drive Firefox's privileged scope
+ * (tests/lib/firefox-user.mjs), where it acts as the user where WebDriver
+ * cannot — and answers prompts at once instead of after their safety delay.
+ */
 async function start(name, profile, { extensionDir, extraPrefs = {}, downloadDir, systemAccess = false } = {}) {
   let browser;
   if (name === 'chromium' && downloadDir) {
