@@ -74,6 +74,21 @@ for (const browserName of BROWSERS) {
       return state;
     }
 
+    /**
+     * The server holds exactly `fx`'s files, each as `<name>.cloak`, saw no
+     * plaintext, and every file decrypts with the CLI to its original name and
+     * bytes. For upload libraries that report through their own events.
+     */
+    function expectStoredAsCloak(fx) {
+      assert.deepEqual(site.hits, [], 'the server received plaintext');
+      assert.deepEqual([...site.stored.keys()].sort(), fx.files.map((f) => `${f.name}.cloak`).sort());
+      for (const [name, bytes] of site.stored) {
+        const back = cliDecrypt(keyFile, bytes);
+        assert.equal(`${back.name}.cloak`, name);
+        assert.ok(back.body.equals(fx.files.find((f) => f.name === back.name).body));
+      }
+    }
+
     function fresh(count = 1, size = 40_000, opts = {}) {
       site.reset();
       const fx = makeFixtures(count, size, opts);
@@ -485,13 +500,7 @@ for (const browserName of BROWSERS) {
         const events = await page.evaluate(() => window.pondEvents);
         assert.deepEqual(events.filter((e) => e.error), [], 'no errors');
         for (const e of events) assert.match(e.name, /\.cloak$/, `FilePond saw ${e.name}`);
-        assert.deepEqual(site.hits, [], 'the server received plaintext');
-        assert.deepEqual([...site.stored.keys()].sort(), fx.files.map((f) => `${f.name}.cloak`).sort());
-        for (const [name, bytes] of site.stored) {
-          const back = cliDecrypt(keyFile, bytes);
-          assert.equal(`${back.name}.cloak`, name);
-          assert.ok(back.body.equals(fx.files.find((f) => f.name === back.name).body));
-        }
+        expectStoredAsCloak(fx);
       });
     }
 
@@ -523,13 +532,7 @@ for (const browserName of BROWSERS) {
             `${folder}/report-0.txt.cloak`, `${folder}/report-1.txt.cloak`, `${folder}/sub/report-2.txt.cloak`,
           ], 'Dropzone kept the folder paths');
         }
-        assert.deepEqual(site.hits, [], 'the server received plaintext');
-        assert.deepEqual([...site.stored.keys()].sort(), fx.files.map((f) => `${f.name}.cloak`).sort());
-        for (const [name, bytes] of site.stored) {
-          const back = cliDecrypt(keyFile, bytes);
-          assert.equal(`${back.name}.cloak`, name);
-          assert.ok(back.body.equals(fx.files.find((f) => f.name === back.name).body));
-        }
+        expectStoredAsCloak(fx);
       });
     }
 

@@ -289,7 +289,7 @@ export class StorageSite {
         this.scan(`multipart field ${name}`, value);
         fields[name] = value;
       });
-      bb.on('close', () => resolve(files.map(({ name, data }) => this.storeChunk(name, data, fields))));
+      bb.on('close', () => resolve(files.map(({ name, data }) => this.storeMultipartFile(name, data, fields))));
       bb.on('error', reject);
       req.pipe(bb);
     });
@@ -300,7 +300,7 @@ export class StorageSite {
    * dzuuid, dzchunkindex, dztotalchunkcount, dzchunkbyteoffset) is kept until
    * every chunk of its file has arrived, then stored as the whole file.
    */
-  storeChunk(name, data, fields) {
+  storeMultipartFile(name, data, fields) {
     if (fields.dzuuid === undefined) {
       this.stored.set(name, data);
       return name;
