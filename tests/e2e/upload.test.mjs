@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { BROWSERS } from '../lib/browsers.mjs';
 import { CloakBrowser } from '../lib/cloak.mjs';
 import { cliDecrypt, makeFixtures } from '../lib/fixtures.mjs';
-import { crashWorker } from '../lib/crash.mjs';
+import { crashWorker, hostsSettled } from '../lib/crash.mjs';
 import { pickFolder as pickFirefoxFolder, trustedFileEvent } from '../lib/firefox-user.mjs';
 import { StorageSite } from './site/server.mjs';
 
@@ -54,7 +54,16 @@ for (const browserName of BROWSERS) {
       const done = await waitFor(async () => site.stored.size >= stored
         && (await page.evaluate(() => window.uploaded + window.failed.length)) >= stored, timeout);
       const state = await page.evaluate(() => ({ seen: window.seen, failed: window.failed }));
-      assert.ok(done, `uploads did not finish: ${JSON.stringify({ stored: [...site.stored.keys()], ...state })}`);
+      if (!done) {
+        // Counts and the first few names: a 1,000-file listing would bury the cause.
+        const storedNames = [...site.stored.keys()];
+        const uploaded = await page.evaluate(() => window.uploaded);
+        const missing = fx.files.map((f) => f.name).filter((n) => !storedNames.some((k) => k.endsWith(`${n}.cloak`)));
+        const events = state.seen.map((x) => `${x.event}${x.files ? `(${x.files.length})` : ''}`);
+        assert.fail(`uploads did not finish within ${timeout} ms: ${JSON.stringify({
+          stored: storedNames.length, uploaded, failed: state.failed.slice(0, 5), missing: [missing.length, ...missing.slice(0, 5)], events: events.slice(0, 20),
+        })}`);
+      }
       assert.deepEqual(state.failed, []);
       assert.deepEqual(site.hits, [], 'the server received plaintext');
       // Every file is checked to be .cloak; large batches decrypt every 50th with
@@ -154,6 +163,7 @@ for (const browserName of BROWSERS) {
       // Earlier tests' pages each keep a crypto frame and worker: close them,
       // so that the one worker running is this upload's.
       for (const p of pages.splice(0)) await p.close().catch(() => {});
+      await hostsSettled(cb, '/crypto/frame.html', 0);
       const { page, frame } = await startLargeUpload();
       await crashWorker(cb, { host: '/crypto/frame.html', worker: '/crypto/worker.js' });
       assert.ok(await waitFor(() => frame.evaluate(() => /crashed/.test(document.getElementById('detail').textContent))),

@@ -16,14 +16,7 @@ export async function crashWorker(cb, { host, worker }) {
     if (reached !== 1) throw new Error(`${reached} workers matched ${worker}`);
     return;
   }
-  // Documents of closed pages leave the target list a moment later: wait for one.
-  let hosts = [];
-  for (let i = 0; i < 50; i++) {
-    hosts = cb.browser.targets().filter((t) => t.url().endsWith(host));
-    if (hosts.length === 1) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  if (hosts.length !== 1) throw new Error(`${hosts.length} running documents end with ${host}`);
+  const hosts = await hostsSettled(cb, host, 1);
   const hostTarget = hosts[0];
   const session = await hostTarget.createCDPSession();
   const attached = new Promise((resolve) => session.on('Target.attachedToTarget', (e) => {
@@ -31,5 +24,33 @@ export async function crashWorker(cb, { host, worker }) {
   }));
   await session.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true });
   const target = session.connection().session(await attached);
-  await target.send('Runtime.evaluate', { expression: 'setTimeout(() => { throw new Error("test crash"); })' });
+  // A worker attached as it starts may not have its globals yet (the
+  // evaluation fails with "setTimeout is not defined"): try again until it has.
+  let failure = '';
+  for (let i = 0; i < 100; i++) {
+    const r = await target.send('Runtime.evaluate', { expression: 'setTimeout(() => { throw new Error("test crash"); }); true' });
+    if (!r.exceptionDetails) return;
+    failure = r.exceptionDetails.exception?.description ?? r.exceptionDetails.text;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`could not throw in ${worker}: ${failure}`);
+}
+
+/**
+ * Waits until exactly `count` running documents' URLs end with `host`, and
+ * returns their targets (Chromium; Firefox has no such targets, and returns
+ * none). Documents of closed pages leave the target list a moment after the
+ * page closes: a test that closes pages and then starts a new document waits
+ * for none first, so that the one found later is the new one and not a closed
+ * page's document still on the list.
+ */
+export async function hostsSettled(cb, host, count) {
+  if (cb.name === 'firefox') return [];
+  let hosts = [];
+  for (let i = 0; i < 100; i++) {
+    hosts = cb.browser.targets().filter((t) => t.url().endsWith(host));
+    if (hosts.length === count) return hosts;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${hosts.length} running documents end with ${host}, not ${count}`);
 }
