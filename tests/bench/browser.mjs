@@ -182,8 +182,11 @@ async function throughput(cb, name, site) {
     () => page.evaluate((b, p) => window.bench.webcrypto(b, p), BYTES, best));
   const ext = await cb.goToExtensionPage('vault.html');
   rows['Cloak (extension workers, File → OPFS File)'] = await measure(pid, await cloakPath(ext));
-  const peers = PARTS.has('throughput') ? [['crate pure-WASM engine', 'wasm'], ['libsodium.js secretstream 64 KiB', 'sodium'],
-    ['typage (age-encryption)', 'typage'], ['OpenPGP.js v6 AEAD-GCM', 'pgp']] : [];
+  const peers = PARTS.has('throughput') ? [['crate pure-WASM engine', 'wasm'],
+    ['libsodium.js secretstream 64 KiB (engine, input in memory)', 'sodium'],
+    ['libsodium.js secretstream 64 KiB (OPFS File → Blob)', 'sodiumFile'],
+    ['typage (engine, input in memory)', 'typage'], ['typage (OPFS File → Blob)', 'typageFile'],
+    ['OpenPGP.js v6 AEAD-GCM (engine, input in memory)', 'pgp'], ['OpenPGP.js v6 AEAD-GCM (OPFS File → Blob)', 'pgpFile']] : [];
   for (const [label, fn] of peers) {
     rows[label] = await measure(pid, () => page.evaluate((f, b) => window.bench[f](b), fn, BYTES));
   }

@@ -1,7 +1,9 @@
 // Baselines and peers, in an ordinary page (peers load from node_modules
 // through the import map the bench server inserts). Each function takes the
-// input size and returns {encryptMs, decryptMs}; inputs are random bytes made
-// before the clock starts.
+// input size and returns {encryptMs, decryptMs}. The engine rows take random
+// bytes in memory made before the clock starts; the peers' path rows (`*File`)
+// take what Cloak's row takes, an OPFS File, read through file.stream(), and
+// make a Blob, so that the peers pay for reading and writing as Cloak does.
 import sodiumModule from 'libsodium-wrappers';
 import * as age from 'age-encryption';
 import * as openpgp from 'openpgp';
@@ -47,6 +49,44 @@ async function collect(stream) {
     parts.push(value);
   }
   return new Blob(parts);
+}
+
+/**
+ * The peers' input for the path rows: `bytes` random bytes in an OPFS file of
+ * this page's origin, written once, as Cloak's row gets in its extension page.
+ */
+let peerInput = null;
+async function opfsInput(bytes) {
+  if (peerInput?.size === bytes) return peerInput;
+  const root = await navigator.storage.getDirectory();
+  const handle = await root.getFileHandle('bench-peer-input.bin', { create: true });
+  const w = await handle.createWritable();
+  for (let at = 0; at < bytes; at += MIB) await w.write(randomBytes(Math.min(MIB, bytes - at)));
+  await w.close();
+  peerInput = await handle.getFile();
+  return peerInput;
+}
+
+/** `stream`'s bytes in pieces of exactly `size` (the last may be shorter), as hat.sh cuts a File. */
+async function* pieces(stream, size) {
+  let buf = new Uint8Array(size);
+  let fill = 0;
+  for (const reader = stream.getReader(); ;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    for (let at = 0; at < value.length;) {
+      const n = Math.min(size - fill, value.length - at);
+      buf.set(value.subarray(at, at + n), fill);
+      fill += n;
+      at += n;
+      if (fill === size) {
+        yield buf;
+        buf = new Uint8Array(size);
+        fill = 0;
+      }
+    }
+  }
+  yield buf.subarray(0, fill);
 }
 
 async function timed(fn) {
@@ -122,6 +162,41 @@ async function sodium(bytes) {
   return { encryptMs: enc.ms, decryptMs: dec.ms };
 }
 
+/** libsodium.js secretstream on the OPFS File, 64 KiB chunks, each direction into a Blob. */
+async function sodiumFile(bytes) {
+  await sodiumModule.ready;
+  const s = sodiumModule;
+  const file = await opfsInput(bytes);
+  const key = s.crypto_secretstream_xchacha20poly1305_keygen();
+  const CH = 64 * 1024;
+  const enc = await timed(async () => {
+    const init = s.crypto_secretstream_xchacha20poly1305_init_push(key);
+    const parts = [init.header];
+    let left = file.size;
+    for await (const piece of pieces(file.stream(), CH)) {
+      left -= piece.length;
+      parts.push(s.crypto_secretstream_xchacha20poly1305_push(init.state, piece, null,
+        left ? s.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE : s.crypto_secretstream_xchacha20poly1305_TAG_FINAL));
+    }
+    return new Blob(parts);
+  });
+  const dec = await timed(async () => {
+    const sealed = enc.result;
+    const header = new Uint8Array(await sealed.slice(0, s.crypto_secretstream_xchacha20poly1305_HEADERBYTES).arrayBuffer());
+    const state = s.crypto_secretstream_xchacha20poly1305_init_pull(header, key);
+    const parts = [];
+    const body = sealed.slice(header.length).stream();
+    for await (const piece of pieces(body, CH + s.crypto_secretstream_xchacha20poly1305_ABYTES)) {
+      const r = s.crypto_secretstream_xchacha20poly1305_pull(state, piece);
+      if (!r) throw new Error('sodium: pull failed');
+      parts.push(r.message);
+    }
+    return new Blob(parts);
+  });
+  if (dec.result.size !== bytes) throw new Error(`sodium: ${dec.result.size} bytes back`);
+  return { encryptMs: enc.ms, decryptMs: dec.ms };
+}
+
 /** typage (age-encryption), X25519 recipient, streaming. */
 async function typage(bytes) {
   const input = randomBytes(bytes);
@@ -153,5 +228,36 @@ async function pgp(bytes) {
   return { encryptMs: enc.ms, decryptMs: dec.ms };
 }
 
-window.bench = { webcrypto, wasm, sodium, typage, pgp };
+/** typage on the OPFS File, each direction into a Blob. */
+async function typageFile(bytes) {
+  const file = await opfsInput(bytes);
+  const identity = await age.generateX25519Identity();
+  const e = new age.Encrypter();
+  e.addRecipient(await age.identityToRecipient(identity));
+  const enc = await timed(async () => collect(await e.encrypt(file.stream())));
+  const d = new age.Decrypter();
+  d.addIdentity(identity);
+  const dec = await timed(async () => collect(await d.decrypt(enc.result.stream())));
+  if (dec.result.size !== bytes) throw new Error(`typage: ${dec.result.size} bytes back`);
+  return { encryptMs: enc.ms, decryptMs: dec.ms };
+}
+
+/** OpenPGP.js v6 on the OPFS File, each direction into a Blob. */
+async function pgpFile(bytes) {
+  const file = await opfsInput(bytes);
+  const config = { aeadProtect: true, preferredAEADAlgorithm: openpgp.enums.aead.gcm };
+  const enc = await timed(async () => collect(await openpgp.encrypt({
+    message: await openpgp.createMessage({ binary: file.stream() }), passwords: ['benchmark'], format: 'binary', config,
+  })));
+  const dec = await timed(async () => {
+    const { data } = await openpgp.decrypt({
+      message: await openpgp.readMessage({ binaryMessage: enc.result.stream() }), passwords: ['benchmark'], format: 'binary', config,
+    });
+    return collect(data);
+  });
+  if (dec.result.size !== bytes) throw new Error(`openpgp: ${dec.result.size} bytes back`);
+  return { encryptMs: enc.ms, decryptMs: dec.ms };
+}
+
+window.bench = { webcrypto, wasm, sodium, typage, pgp, sodiumFile, typageFile, pgpFile };
 window.benchReady = true;
