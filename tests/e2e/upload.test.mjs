@@ -216,7 +216,11 @@ for (const browserName of BROWSERS) {
 
     // Firefox hides DataTransfer data set by privileged code from the page, and
     // a privileged script gets no File for a folder: nothing can put a folder
-    // into a trusted drop there.
+    // into a trusted drop there. Also tried: a test drag session in the page's
+    // content process carrying the folder as an nsIFile reaches the page, but
+    // the content sandbox denies the folder's stat (NS_ERROR_FILE_ACCESS_DENIED),
+    // so the page gets a file entry, not a directory; headless Firefox's parent
+    // process, where a real drop's folder is resolved, has no drag service.
     const folderDropTodo = browserName === 'firefox' && 'Firefox: no driver can drop a folder';
     for (const what of ['files', 'folder']) {
       it(`drop of ${what === 'files' ? 'two files' : 'a folder'} (trusted): a page walking webkitGetAsEntry() gets the encrypted ${what === 'files' ? 'files' : 'tree'}`,
