@@ -53,15 +53,14 @@ for (const browserName of BROWSERS) {
     async function expectEncrypted(page, fx, { stored = fx.files.length, timeout = 20000 } = {}) {
       const done = await waitFor(async () => site.stored.size >= stored
         && (await page.evaluate(() => window.uploaded + window.failed.length)) >= stored, timeout);
-      const state = await page.evaluate(() => ({ seen: window.seen, failed: window.failed }));
+      const state = await page.evaluate(() => ({ seen: window.seen, failed: window.failed, uploaded: window.uploaded }));
       if (!done) {
         // Counts and the first few names: a 1,000-file listing would bury the cause.
         const storedNames = [...site.stored.keys()];
-        const uploaded = await page.evaluate(() => window.uploaded);
         const missing = fx.files.map((f) => f.name).filter((n) => !storedNames.some((k) => k.endsWith(`${n}.cloak`)));
         const events = state.seen.map((x) => `${x.event}${x.files ? `(${x.files.length})` : ''}`);
         assert.fail(`uploads did not finish within ${timeout} ms: ${JSON.stringify({
-          stored: storedNames.length, uploaded, failed: state.failed.slice(0, 5), missing: [missing.length, ...missing.slice(0, 5)], events: events.slice(0, 20),
+          stored: storedNames.length, uploaded: state.uploaded, failed: state.failed.slice(0, 5), missing: [missing.length, ...missing.slice(0, 5)], events: events.slice(0, 20),
         })}`);
       }
       assert.deepEqual(state.failed, []);

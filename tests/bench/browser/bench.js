@@ -197,67 +197,55 @@ async function sodiumFile(bytes) {
   return { encryptMs: enc.ms, decryptMs: dec.ms };
 }
 
-/** typage (age-encryption), X25519 recipient, streaming. */
-async function typage(bytes) {
+/**
+ * The peers' two inputs and outputs: random bytes in memory with the
+ * plaintext drained (the engine rows), or the OPFS File with the plaintext
+ * made into a Blob (the path rows). `source()` makes the plaintext stream;
+ * `sink(stream)` consumes the decrypted one and returns its byte count.
+ */
+async function engineIo(bytes) {
   const input = randomBytes(bytes);
+  return { source: () => streamOf(input), sink: drain };
+}
+
+async function fileIo(bytes) {
+  const file = await opfsInput(bytes);
+  return { source: () => file.stream(), sink: async (stream) => (await collect(stream)).size };
+}
+
+/** typage (age-encryption), X25519 recipient, streaming, from `source` to `sink`. */
+async function typageOn(bytes, { source, sink }) {
   const identity = await age.generateX25519Identity();
   const e = new age.Encrypter();
   e.addRecipient(await age.identityToRecipient(identity));
-  const enc = await timed(async () => collect(await e.encrypt(streamOf(input))));
+  const enc = await timed(async () => collect(await e.encrypt(source())));
   const d = new age.Decrypter();
   d.addIdentity(identity);
-  const dec = await timed(async () => drain(await d.decrypt(enc.result.stream())));
+  const dec = await timed(async () => sink(await d.decrypt(enc.result.stream())));
   if (dec.result !== bytes) throw new Error(`typage: ${dec.result} bytes back`);
   return { encryptMs: enc.ms, decryptMs: dec.ms };
 }
 
-/** OpenPGP.js v6, password, AEAD (SEIPDv2) with GCM, streaming. */
-async function pgp(bytes) {
-  const input = randomBytes(bytes);
+/** OpenPGP.js v6, password, AEAD (SEIPDv2) with GCM, streaming, from `source` to `sink`. */
+async function pgpOn(bytes, { source, sink }) {
   const config = { aeadProtect: true, preferredAEADAlgorithm: openpgp.enums.aead.gcm };
   const enc = await timed(async () => collect(await openpgp.encrypt({
-    message: await openpgp.createMessage({ binary: streamOf(input) }), passwords: ['benchmark'], format: 'binary', config,
+    message: await openpgp.createMessage({ binary: source() }), passwords: ['benchmark'], format: 'binary', config,
   })));
   const dec = await timed(async () => {
     const { data } = await openpgp.decrypt({
       message: await openpgp.readMessage({ binaryMessage: enc.result.stream() }), passwords: ['benchmark'], format: 'binary', config,
     });
-    return drain(data);
+    return sink(data);
   });
   if (dec.result !== bytes) throw new Error(`openpgp: ${dec.result} bytes back`);
   return { encryptMs: enc.ms, decryptMs: dec.ms };
 }
 
-/** typage on the OPFS File, each direction into a Blob. */
-async function typageFile(bytes) {
-  const file = await opfsInput(bytes);
-  const identity = await age.generateX25519Identity();
-  const e = new age.Encrypter();
-  e.addRecipient(await age.identityToRecipient(identity));
-  const enc = await timed(async () => collect(await e.encrypt(file.stream())));
-  const d = new age.Decrypter();
-  d.addIdentity(identity);
-  const dec = await timed(async () => collect(await d.decrypt(enc.result.stream())));
-  if (dec.result.size !== bytes) throw new Error(`typage: ${dec.result.size} bytes back`);
-  return { encryptMs: enc.ms, decryptMs: dec.ms };
-}
-
-/** OpenPGP.js v6 on the OPFS File, each direction into a Blob. */
-async function pgpFile(bytes) {
-  const file = await opfsInput(bytes);
-  const config = { aeadProtect: true, preferredAEADAlgorithm: openpgp.enums.aead.gcm };
-  const enc = await timed(async () => collect(await openpgp.encrypt({
-    message: await openpgp.createMessage({ binary: file.stream() }), passwords: ['benchmark'], format: 'binary', config,
-  })));
-  const dec = await timed(async () => {
-    const { data } = await openpgp.decrypt({
-      message: await openpgp.readMessage({ binaryMessage: enc.result.stream() }), passwords: ['benchmark'], format: 'binary', config,
-    });
-    return collect(data);
-  });
-  if (dec.result.size !== bytes) throw new Error(`openpgp: ${dec.result.size} bytes back`);
-  return { encryptMs: enc.ms, decryptMs: dec.ms };
-}
+const typage = async (bytes) => typageOn(bytes, await engineIo(bytes));
+const typageFile = async (bytes) => typageOn(bytes, await fileIo(bytes));
+const pgp = async (bytes) => pgpOn(bytes, await engineIo(bytes));
+const pgpFile = async (bytes) => pgpOn(bytes, await fileIo(bytes));
 
 window.bench = { webcrypto, wasm, sodium, typage, pgp, sodiumFile, typageFile, pgpFile };
 window.benchReady = true;
