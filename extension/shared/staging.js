@@ -37,78 +37,18 @@ export async function sweepStale(name, maxAgeMs) {
   }
 }
 
-// The buffer this worker reads Files and responses into (BYOB), one stream at
-// a time, reused across streams:
-// - Chromium stopped delivering Blob stream reads for good once a few hundred
-//   MiB of fresh BYOB buffers had been used (1,000 files read into a new 1 MiB
-//   buffer each stalled after 200 to 600 files), and did not when one buffer
-//   was reused across all of them.
-// - A default reader hands out a new buffer per read. Chromium frees such
-//   garbage only at the next GC, in bulk, and the allocator returns the pages
-//   to the system, so every new buffer is filled by faulting fresh pages in:
-//   a perf profile of the sealing worker put 18 % of its time in the page
-//   faults of that copy, and reading into this buffer instead took the
-//   worker from 4.2-4.7 to 3.4-3.9 ms of CPU per MiB (docs/PERFORMANCE.md).
-const READ_BUFFER = 1 << 20;
-let spare = null; // the buffer, while no stream reads into it (null until first used)
-let lent = false;
-
-/**
- * A reader of the byte stream `stream` into the worker's reused buffer, or
- * its default reader while another stream has the buffer. Each chunk read
- * MUST be consumed before the next read: the next read overwrites it.
- */
-export function reusingReader(stream) {
-  if (lent) return stream.getReader();
-  let reader;
-  try {
-    reader = stream.getReader({ mode: 'byob' });
-  } catch {
-    return stream.getReader();
-  }
-  lent = true;
-  let buffer = spare ?? new ArrayBuffer(READ_BUFFER);
-  spare = null;
-  const giveBack = (b) => {
-    spare = b;
-    lent = false;
-  };
-  return {
-    async read() {
-      const step = await reader.read(new Uint8Array(buffer)).catch((err) => {
-        giveBack(null); // the buffer went with the failed read
-        throw err;
-      });
-      buffer = step.value?.buffer;
-      if (!step.done) return step;
-      giveBack(buffer ?? null);
-      return { done: true, value: undefined };
-    },
-    cancel(reason) {
-      giveBack(null);
-      return reader.cancel(reason);
-    },
-  };
-}
-
 /**
  * Feeds every chunk of `file` to `onChunk(bytes, bytesReadSoFar)` in order,
- * awaiting it before the next read; returns the bytes read. `onChunk` MUST be
- * done with `bytes` when it resolves (they are read into a reused buffer).
+ * awaiting it before the next read; returns the bytes read.
  */
 export async function readFile(file, onChunk) {
-  const reader = reusingReader(file.stream());
+  const reader = file.stream().getReader();
   let done = 0;
-  try {
-    for (;;) {
-      const { value, done: end } = await reader.read();
-      if (end) return done;
-      done += value.length;
-      await onChunk(value, done);
-    }
-  } catch (err) {
-    await reader.cancel(err).catch(() => {});
-    throw err;
+  for (;;) {
+    const { value, done: end } = await reader.read();
+    if (end) return done;
+    done += value.length;
+    await onChunk(value, done);
   }
 }
 

@@ -4,7 +4,7 @@
 // authenticated; on failure the staged bytes are deleted.
 import init from '../crypto/wasm/cloak.js';
 import { sealFile } from '../crypto/seal.js';
-import { Sink, reusingReader } from '../shared/staging.js';
+import { Sink } from '../shared/staging.js';
 import { decryptStream, hasMagic } from '../shared/decrypt.js';
 
 const ready = init();
@@ -22,7 +22,7 @@ function progressReporter(job) {
 }
 
 async function decrypt(file, keys, sink, job) {
-  const metadata = await decryptStream(reusingReader(file.stream()), keys, sink, { onProgress: progressReporter(job) });
+  const metadata = await decryptStream(file.stream().getReader(), keys, sink, { onProgress: progressReporter(job) });
   return { op: 'decrypted', metadata };
 }
 
