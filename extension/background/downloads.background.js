@@ -279,8 +279,19 @@ async function onChanged(delta) {
   saving.delete(delta.id);
   releaseDecrypter(saved.job);
   if (state === 'complete') await recordOutcome({ name: saved.name, status: 'decrypted', size: saved.size });
-  else await recordOutcome({ name: saved.name, status: 'failed', code: 'save_failed', message: 'Saving the decrypted file was interrupted.' });
+  else await recordOutcome({ name: saved.name, status: 'failed', code: 'save_failed', message: `Saving the decrypted file was interrupted${interruptReason(delta.error?.current)}.` });
 }
+
+// downloads.InterruptReason values a user can act on; others are named as the browser gives them.
+const INTERRUPTS = {
+  FILE_NO_SPACE: 'the disk is full',
+  FILE_ACCESS_DENIED: 'the download folder cannot be written to',
+  FILE_TOO_LARGE: "the file is too large for the disk's file system",
+  FILE_NAME_TOO_LONG: 'the file name is too long',
+  USER_CANCELED: 'it was cancelled',
+  USER_SHUTDOWN: 'the browser was closed',
+};
+const interruptReason = (reason) => (reason ? `: ${INTERRUPTS[reason] ?? reason}` : '');
 
 function onMenuClicked(info) {
   if (info.menuItemId !== MENU_ID || !info.linkUrl) return;
