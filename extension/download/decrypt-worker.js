@@ -55,11 +55,12 @@ async function request(url, headers = {}) {
   return response;
 }
 
-// The buffer every response of this worker is read into, one after another.
-// Chromium stopped delivering Blob stream reads for good once a few hundred
-// MiB of fresh BYOB buffers had been used (1,000 files read into a new 1 MiB
-// buffer each stalled after 200 to 600 files), and did not when one buffer
-// was reused across all of them; a download reads a new response every 4 MiB.
+// The buffer every response of this worker is read into, one after another;
+// a download reads a new response every 4 MiB. In Chromium, BYOB reads of
+// Blob streams (not responses) stalled for good after 200 to 600 MiB of fresh
+// buffers, and after 2.3-3.3 GiB even with one reused buffer, so Files are
+// read with the default reader (staging.js); responses read this way have
+// passed 8 GiB downloads.
 let spare = null;
 
 /**
