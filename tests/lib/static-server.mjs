@@ -1,7 +1,9 @@
 // A minimal static file server on 127.0.0.1 for browser tests.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
+import { dirname, extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launch } from './browsers.mjs';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -34,4 +36,31 @@ export async function serveStatic(root) {
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise((resolve) => server.close(resolve)),
   };
+}
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * Launches `browserName` (no extension) on a page of this repository, served
+ * from 127.0.0.1 by serveStatic; resolves to {page, close}.
+ */
+export async function openRepoPage(browserName, path) {
+  const server = await serveStatic(REPO);
+  let browser;
+  try {
+    browser = await launch(browserName);
+    const page = await browser.newPage();
+    await page.goto(`${server.url}${path}`);
+    return {
+      page,
+      async close() {
+        await browser.dispose();
+        await server.close();
+      },
+    };
+  } catch (err) {
+    await browser?.dispose();
+    await server.close();
+    throw err;
+  }
 }

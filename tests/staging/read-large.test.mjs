@@ -8,44 +8,35 @@
 // finished every time. Set CLOAK_READ_MIB to change the size.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BROWSERS, launch } from '../lib/browsers.mjs';
-import { serveStatic } from '../lib/static-server.mjs';
+import { BROWSERS } from '../lib/browsers.mjs';
+import { openRepoPage } from '../lib/static-server.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const MIB = Number(process.env.CLOAK_READ_MIB || 4096);
 const PASSES = 2;
 const STALL_MS = 30_000;
 
 for (const name of BROWSERS) {
   describe(`reading a ${MIB} MiB File in ${name}`, () => {
-    let server;
-    let browser;
-    let page;
+    let opened;
     before(async () => {
-      server = await serveStatic(ROOT);
-      browser = await launch(name);
-      page = await browser.newPage();
-      await page.goto(`${server.url}/tests/staging/reader.html`);
+      opened = await openRepoPage(name, '/tests/staging/reader.html');
     });
-    after(async () => {
-      await browser?.dispose();
-      await server?.close();
-    });
+    after(() => opened?.close());
 
     it(`reads it ${PASSES} times over, whole and in order, without stalling`, async (t) => {
       const started = Date.now();
-      const outcome = await page.evaluate((mib, passes, stallMs) => new Promise((resolve) => {
+      const outcome = await opened.page.evaluate((mib, passes, stallMs) => new Promise((resolve) => {
         const worker = new Worker('/tests/staging/reader.worker.js', { type: 'module' });
         let last = { stage: 'writing the file' };
         let timer;
+        const finish = (outcome) => {
+          clearTimeout(timer);
+          worker.terminate();
+          resolve(outcome);
+        };
         const watch = () => {
           clearTimeout(timer);
-          timer = setTimeout(() => {
-            worker.terminate();
-            resolve({ type: 'stalled', last, stallMs });
-          }, stallMs);
+          timer = setTimeout(() => finish({ type: 'stalled', last, stallMs }), stallMs);
         };
         worker.onmessage = ({ data }) => {
           if (data.type === 'progress') {
@@ -53,11 +44,9 @@ for (const name of BROWSERS) {
             watch();
             return;
           }
-          clearTimeout(timer);
-          worker.terminate();
-          resolve(data);
+          finish(data);
         };
-        worker.onerror = (e) => resolve({ type: 'failed', message: e.message || 'worker error' });
+        worker.onerror = (e) => finish({ type: 'failed', message: e.message || 'worker error' });
         // Watched from the first message on: writing the file goes at the disk's speed.
         worker.postMessage({ mib, passes });
       }), MIB, PASSES, STALL_MS);

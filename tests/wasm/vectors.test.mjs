@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BROWSERS, launch } from '../lib/browsers.mjs';
-import { serveStatic } from '../lib/static-server.mjs';
+import { BROWSERS } from '../lib/browsers.mjs';
+import { openRepoPage } from '../lib/static-server.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const MIN_VECTORS = 91;
@@ -19,20 +19,14 @@ it('finds every committed vector', () => {
 
 for (const name of BROWSERS) {
   describe(`WASM vectors in ${name}`, () => {
-    let server;
-    let browser;
+    let opened;
     let page;
     before(async () => {
-      server = await serveStatic(ROOT);
-      browser = await launch(name);
-      page = await browser.newPage();
-      await page.goto(`${server.url}/tests/wasm/harness.html`);
+      opened = await openRepoPage(name, '/tests/wasm/harness.html');
+      ({ page } = opened);
       await page.waitForFunction(() => window.cloakHarness?.ready, { timeout: 30000, polling: 100 });
     });
-    after(async () => {
-      await browser?.dispose();
-      await server?.close();
-    });
+    after(() => opened?.close());
     for (const v of index.vectors) {
       it(v.name, async () => {
         await page.evaluate((vector) => window.cloakHarness.runVector(vector), v);
