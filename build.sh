@@ -128,7 +128,12 @@ run_tests() {
   log "vectors, independent Python implementation"
   python3 tests/vectors/verify.py | tail -n 1
   log "browser tests (headless Chromium and Firefox)"
-  node --test --test-concurrency=1 tests/
+  # TAP as before, then a summary of the real failures with their messages
+  # (tests/lib/failure-summary.mjs says why).
+  node --test --test-concurrency=1 \
+    --test-reporter=tap --test-reporter-destination=stdout \
+    --test-reporter=./tests/lib/failure-summary.mjs --test-reporter-destination=stdout \
+    tests/
   log "all checks passed in $((SECONDS - started)) s"
 }
 
