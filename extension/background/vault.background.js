@@ -75,7 +75,11 @@ export async function recordOutcome(op) {
   await ext.storage.session.set({ recent: recent.slice(0, 20) });
 }
 
-/** An upload the crypto frame finished or refused. */
+const UPLOAD_STATUSES = new Set(['encrypted', 'blocked']);
+
+/** An upload the crypto frame finished or blocked. */
 export function recordOp(msg, sender) {
-  return recordOutcome({ name: msg.name, status: msg.status, size: msg.size, tabId: sender.tab.id });
+  if (!UPLOAD_STATUSES.has(msg.status)) return Promise.resolve();
+  const { name, status, size, code, message } = msg;
+  return recordOutcome({ name, status, size, code, message, tabId: sender.tab.id });
 }

@@ -32,7 +32,7 @@ const SCHEMAS = {
   [MSG.CLAIM_PAIRING]: { token: 'string' },
   [MSG.VAULT_KEY]: {},
   [MSG.REQUEST_UNLOCK]: {},
-  [MSG.RECORD_OP]: { name: 'string', status: 'string', size: 'number' },
+  [MSG.RECORD_OP]: { name: 'string', status: 'string', size: 'number', code: 'string?', message: 'string?' },
   [MSG.TAB_STATUS]: { tabId: 'number' },
   [MSG.SET_SITE]: { origin: 'string', enabled: 'boolean' },
   [MSG.LOCK]: {},

@@ -58,6 +58,17 @@ export async function readFile(file, onChunk) {
 
 const GATHER_BYTES = 1 << 20;
 
+/**
+ * The staging file could not take what was written to it: the disk (or the
+ * browser's storage quota) is full, or the file went away.
+ */
+export class StagingError extends Error {
+  constructor(detail) {
+    super(`Cloak could not store its output on this device (${detail}). Free some disk space and try again.`);
+    this.code = 'storage';
+  }
+}
+
 /** A staged output file: written in order, then closed into a File or discarded. */
 export class Sink {
   /** Opens a new file in OPFS directory `dirName`; in memory if OPFS is missing and `memoryFallback`. */
@@ -86,7 +97,7 @@ export class Sink {
     if (!this.opfs) this.parts.push(bytes);
     else if (bytes.length >= GATHER_BYTES) {
       this.drain();
-      this.opfs.access.write(bytes, { at: this.at });
+      this.put(bytes, this.at);
     } else {
       // Each synchronous OPFS write costs about as much as 1 MiB of copying.
       if (this.fill + bytes.length > GATHER_BYTES) this.drain();
@@ -99,8 +110,23 @@ export class Sink {
 
   drain() {
     if (!this.fill) return;
-    this.opfs.access.write(this.buf.subarray(0, this.fill), { at: this.at - this.fill });
+    this.put(this.buf.subarray(0, this.fill), this.at - this.fill);
     this.fill = 0;
+  }
+
+  /**
+   * Writes `bytes` at offset `at`. A write that fails or writes less (Firefox
+   * writes short when the disk is full) throws: a staged file with a gap or a
+   * short end must never be handed on as complete.
+   */
+  put(bytes, at) {
+    let written;
+    try {
+      written = this.opfs.access.write(bytes, { at });
+    } catch (err) {
+      throw new StagingError(`${err.name}: ${err.message}`);
+    }
+    if (written !== bytes.length) throw new StagingError(`${written} of ${bytes.length} bytes written at ${at}`);
   }
 
   async close() {
@@ -121,7 +147,9 @@ export class Sink {
     // No flush(): it asks the disk for durability (an fsync, 17 % of the time
     // to encrypt 256 MiB in Chromium), which a staging file does not need.
     this.opfs.access.close();
-    return this.opfs.handle.getFile();
+    const file = await this.opfs.handle.getFile();
+    if (file.size !== this.at) throw new StagingError(`the stored file has ${file.size} of ${this.at} bytes`);
+    return file;
   }
 
   async discard() {

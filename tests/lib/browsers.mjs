@@ -16,7 +16,8 @@ const CHROMIUM_ARGS = [
 
 /**
  * Launches `name` ('chromium' or 'firefox'); returns the puppeteer Browser with a
- * `dispose()`. A cold first start on a loaded 2-core machine has once exceeded
+ * `dispose()`. `options.profileIn`: the directory to make the profile in (the
+ * system's temporary directory by default). A cold first start on a loaded 2-core machine has once exceeded
  * puppeteer's 30 s: allow 90 s and one more attempt.
  */
 export async function launch(name, options = {}) {
@@ -29,7 +30,7 @@ export async function launch(name, options = {}) {
 }
 
 async function launchOnce(name, options) {
-  const profile = await mkdtemp(join(tmpdir(), `cloak-${name}-`));
+  const profile = await mkdtemp(join(options.profileIn ?? tmpdir(), `cloak-${name}-`));
   try {
     return await start(name, profile, options);
   } catch (err) {

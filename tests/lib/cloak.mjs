@@ -31,16 +31,16 @@ async function stage(browserName) {
 export class CloakBrowser {
   /**
    * `options.downloadDir`: where the browser saves downloads, without asking;
-   * `options.systemAccess`: see launch() in browsers.mjs.
+   * `options.systemAccess`, `options.profileIn`: see launch() in browsers.mjs.
    */
-  static async start(browserName, { downloadDir, systemAccess } = {}) {
+  static async start(browserName, { downloadDir, systemAccess, profileIn } = {}) {
     const extDir = await stage(browserName);
     // Firefox picks a random moz-extension UUID per profile; fix it by preference.
     const uuid = randomUUID();
     const manifest = JSON.parse(await readFile(join(extDir, 'manifest.json'), 'utf8'));
     const gecko = manifest.browser_specific_settings?.gecko;
     const extraPrefs = gecko ? { 'extensions.webextensions.uuids': JSON.stringify({ [gecko.id]: uuid }) } : {};
-    const browser = await launch(browserName, { extensionDir: extDir, extraPrefs, downloadDir, systemAccess });
+    const browser = await launch(browserName, { extensionDir: extDir, extraPrefs, downloadDir, systemAccess, profileIn });
     const self = new CloakBrowser(browserName, browser, extDir);
     if (browserName === 'firefox') self.base = `moz-extension://${uuid}`;
     else await self.findBase();
