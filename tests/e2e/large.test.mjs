@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BROWSERS } from '../lib/browsers.mjs';
@@ -20,6 +20,11 @@ import { StorageSite } from './site/server.mjs';
 const MIB = Number(process.env.CLOAK_LARGE_MIB || 1024);
 const LIMIT = 256 * 1024 * 1024;
 const mib = (n) => `${(n / 1048576).toFixed(0)} MiB`;
+/** Free space where the browsers' profiles, the fixture and the server's files are. */
+const diskFree = () => {
+  const { bavail, bsize } = statfsSync(tmpdir());
+  return `${mib(bavail * bsize)} free on the disk of ${tmpdir()}`;
+};
 
 async function sha256(path) {
   const hash = createHash('sha256');
@@ -73,13 +78,21 @@ for (const browserName of BROWSERS) {
       await page.goto(`${site.url}/app.html?mode=stream`);
       await settle(cb.browser.process().pid);
       const mem = sampleMemory(cb.browser.process().pid);
+      const started = Date.now();
+      const receivedBefore = site.streamedBytes;
       await (await page.$('#picker')).uploadFile(fixture.path);
-      const end = Date.now() + 600_000;
-      while (Date.now() < end && !(await page.evaluate(() => window.uploaded + window.failed.length))) {
+      // Until the page's upload ends, or Cloak reports that it blocked it.
+      let done = 0;
+      let blocked;
+      for (let polls = 0; Date.now() - started < 600_000; polls++) {
+        if ((done = await page.evaluate(() => window.uploaded + window.failed.length))) break;
+        if (polls % 8 === 7 && (blocked = (await cb.recent()).find((r) => r.status === 'blocked' && r.at >= started))) break;
         await new Promise((r) => setTimeout(r, 250));
       }
       const result = mem.stop();
-      assert.deepEqual(await page.evaluate(() => window.failed), []);
+      const seconds = (Date.now() - started) / 1000;
+      assert.ok(done, `the upload had not finished after ${seconds.toFixed(0)} s: ${blocked ? `Cloak blocked it: ${JSON.stringify(blocked)}` : 'Cloak reported no failure'}; the server had received ${mib(site.streamedBytes - receivedBefore)}; memory growth ${mib(result.growth)}; ${diskFree()}`);
+      assert.deepEqual(await page.evaluate(() => window.failed), [], `the page's upload failed after ${seconds.toFixed(1)} s; ${diskFree()}`);
       await page.close();
       return result;
     }
@@ -135,7 +148,7 @@ for (const browserName of BROWSERS) {
       const result = mem.stop();
       await page.close();
       assert.ok(existsSync(join(downloads, name)) && statSync(join(downloads, name)).size === size,
-        `${name} was not saved whole: ${JSON.stringify(readdirSync(downloads).map((f) => [f, statSync(join(downloads, f)).size]))}, ${JSON.stringify(await cb.recent())}`);
+        `${name} was not saved whole: ${JSON.stringify(readdirSync(downloads).map((f) => [f, statSync(join(downloads, f)).size]))}, ${JSON.stringify(await cb.recent())}; ${diskFree()}`);
       return result;
     }
 

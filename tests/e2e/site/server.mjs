@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import { createReadStream, createWriteStream, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { FileStore } from '@tus/file-store';
@@ -39,6 +40,7 @@ export class StorageSite {
     this.zoneChunks = new Map(); // Dropzone upload id -> chunks by index
     this.requests = 0;
     this.streamed = new Map(); // name -> {path, size, sha256}
+    this.streamedBytes = 0; // received by streamed uploads, finished or not
     this.streamDir = mkdtempSync(join(tmpdir(), 'cloak-stream-'));
     this.served = new Map(); // name -> {bytes | path, size}
     this.downloadLog = []; // {path, status}
@@ -226,19 +228,28 @@ export class StorageSite {
       // marker split across two reads is still found.
       const name = decodeURIComponent(url.pathname.slice('/upload/stream/'.length));
       const path = join(this.streamDir, `${this.streamed.size}.bin`);
-      const out = createWriteStream(path);
       const hash = createHash('sha256');
       let tail = Buffer.alloc(0);
       let size = 0;
-      for await (const chunk of req) {
-        const window = Buffer.concat([tail, chunk]);
-        this.scan('body stream', window);
-        tail = window.subarray(Math.max(0, window.length - 128));
-        hash.update(chunk);
-        size += chunk.length;
-        if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+      const site = this;
+      try {
+        // pipeline, so that a failed write (a full disk) fails the upload
+        // instead of storing a truncated file under a 201.
+        await pipeline(req, async function* inspect(body) {
+          for await (const chunk of body) {
+            const window = Buffer.concat([tail, chunk]);
+            site.scan('body stream', window);
+            tail = window.subarray(Math.max(0, window.length - 128));
+            hash.update(chunk);
+            size += chunk.length;
+            site.streamedBytes += chunk.length;
+            yield chunk;
+          }
+        }, createWriteStream(path));
+      } catch (err) {
+        res.writeHead(507).end(String(err));
+        return;
       }
-      await new Promise((r) => out.end(r));
       this.streamed.set(name, { path, size, sha256: hash.digest('hex') });
       res.writeHead(201).end();
       return;
