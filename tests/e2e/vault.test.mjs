@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BROWSERS } from '../lib/browsers.mjs';
@@ -27,7 +27,10 @@ for (const browserName of BROWSERS) {
       writeFileSync(join(work, 'key.json'), keyFile);
       page = await cb.goToExtensionPage('vault.html');
     });
-    after(() => cb?.close());
+    after(async () => {
+      await cb?.close();
+      if (work) rmSync(work, { recursive: true, force: true });
+    });
 
     /** Runs the vault's own processFile on `bytes` named `name`; returns the outcome. */
     const vault = (name, bytes) => page.evaluate(async (n, b64) => {

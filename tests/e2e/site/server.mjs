@@ -161,11 +161,11 @@ export class StorageSite {
     return this;
   }
 
-  stop() {
-    rm(this.tusDir, { recursive: true, force: true });
-    rm(this.streamDir, { recursive: true, force: true });
+  async stop() {
     this.server.closeAllConnections?.();
-    return new Promise((resolve) => this.server.close(resolve));
+    await new Promise((resolve) => this.server.close(resolve));
+    await rm(this.tusDir, { recursive: true, force: true });
+    await rm(this.streamDir, { recursive: true, force: true });
   }
 
   async body(req) {
