@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { BROWSERS } from '../lib/browsers.mjs';
 import { CloakBrowser, PASSPHRASE } from '../lib/cloak.mjs';
 import { CLI } from '../lib/fixtures.mjs';
+import { placeLink } from '../lib/links.mjs';
 import { StorageSite } from './site/server.mjs';
 
 const ROOM_MIB = 320; // the small filesystem: the profile and some staging room
@@ -108,15 +109,9 @@ for (const browserName of BROWSERS) {
       const urls = site.offer('too-big.bin.cloak', { path: sealed, size: statSync(sealed).size });
       const page = await cb.browser.newPage();
       await page.goto(`${site.url}/app.html`);
-      await page.evaluate((href) => {
-        const a = document.createElement('a');
-        a.href = href;
-        a.id = 'big';
-        a.textContent = 'download';
-        document.body.prepend(a);
-      }, urls.attachment);
+      const link = await placeLink(page, urls.attachment);
       const started = Date.now();
-      await page.click('#big');
+      await page.click(link);
       const failed = await waitFor(async () => (await cb.recent()).find((r) => r.status === 'failed' && r.at >= started), 120_000);
       assert.ok(failed, `Cloak recorded no failed download; recent: ${JSON.stringify(await cb.recent())}`);
       assert.equal(failed.code, 'storage', `the reason is the full disk: ${JSON.stringify(failed)}`);

@@ -15,6 +15,7 @@ import { CloakBrowser, PASSPHRASE } from '../lib/cloak.mjs';
 import { CLI, makeFixtures } from '../lib/fixtures.mjs';
 import { crashWorker } from '../lib/crash.mjs';
 import { contextMenuItem } from '../lib/firefox-user.mjs';
+import { placeLink } from '../lib/links.mjs';
 import { StorageSite } from './site/server.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -78,21 +79,7 @@ for (const browserName of BROWSERS) {
 
     /** Clicks a real link to `url` on the site's page (with a `download` attribute if asked). */
     async function clickLink(url, { download = false } = {}) {
-      await page.click(await placeLink(url, { download }));
-    }
-
-    /** Puts a link to `url` first on the site's page; returns its selector. */
-    async function placeLink(url, { download = false } = {}) {
-      await page.evaluate((href, dl) => {
-        document.getElementById('dl-link')?.remove();
-        const a = document.createElement('a');
-        a.id = 'dl-link';
-        a.href = href;
-        a.textContent = 'download';
-        if (dl) a.download = '';
-        document.body.prepend(a);
-      }, url, download);
-      return '#dl-link';
+      await page.click(await placeLink(page, url, { download }));
     }
 
     /**
@@ -137,7 +124,7 @@ for (const browserName of BROWSERS) {
     it('"Decrypt with Cloak" in the context menu of a link saves the original file', { todo: menuTodo }, async () => {
       const body = randomBytes(300_000);
       const name = 'from-the-menu.bin';
-      const link = await placeLink(site.offer(`${name}.cloak`, { bytes: cliEncrypt(name, body) }).direct);
+      const link = await placeLink(page, site.offer(`${name}.cloak`, { bytes: cliEncrypt(name, body) }).direct);
       await contextMenuItem(cb.browser, page, link, 'Decrypt with Cloak');
       assert.ok((await saved(name, body)).equals(body), 'the saved file is the original');
       assert.ok(!files().includes(`${name}.cloak`), 'no ciphertext was saved');

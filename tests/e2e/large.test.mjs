@@ -15,6 +15,7 @@ import { BROWSERS } from '../lib/browsers.mjs';
 import { CloakBrowser, PASSPHRASE } from '../lib/cloak.mjs';
 import { CLI } from '../lib/fixtures.mjs';
 import { sampleMemory, settle } from '../lib/memory.mjs';
+import { placeLink } from '../lib/links.mjs';
 import { StorageSite } from './site/server.mjs';
 
 const MIB = Number(process.env.CLOAK_LARGE_MIB || 1024);
@@ -130,16 +131,10 @@ for (const browserName of BROWSERS) {
     async function download(url, name, size) {
       const page = await cb.browser.newPage();
       await page.goto(`${site.url}/app.html`);
-      await page.evaluate((href) => {
-        const a = document.createElement('a');
-        a.href = href;
-        a.id = 'big';
-        a.textContent = 'download';
-        document.body.prepend(a);
-      }, url);
+      const link = await placeLink(page, url);
       await settle(cb.browser.process().pid);
       const mem = sampleMemory(cb.browser.process().pid);
-      await page.click('#big');
+      await page.click(link);
       const partial = /\.(crdownload|part)$/;
       const end = Date.now() + 600_000;
       while (Date.now() < end) {
