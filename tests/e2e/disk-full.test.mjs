@@ -99,6 +99,10 @@ for (const browserName of BROWSERS) {
       assert.equal(site.streamed.size + site.stored.size, 0, 'nothing reached the server');
       assert.equal(site.streamedBytes, 0, 'no upload started');
       await page.close();
+      const popup = await cb.goToExtensionPage('popup.html');
+      const listed = () => popup.evaluate(() => document.getElementById('recent').textContent);
+      await waitFor(async () => /blocked/.test(await listed()), 10_000);
+      assert.match(await listed(), /blocked: too-big\.bin — .*disk space/, "the popup's Recent list names the blocked upload and why");
     });
 
     it('a download that does not fit fails with the reason and saves nothing', async () => {
