@@ -143,7 +143,7 @@ export class EncryptionQueue {
       const e = err instanceof CloakError ? err : new CloakError('error', `Encryption failed: ${err.message}`);
       panel.fail(e.message);
       const size = files.reduce((sum, f) => sum + f.size, 0);
-      send(ext, MSG.RECORD_OP, { name: batchLabel(files, paths), status: 'blocked', size, code: e.code, message: e.message }).catch(() => {});
+      send(ext, MSG.RECORD_OP, { name: batchLabel(files, paths), status: 'blocked', size, code: e.code, message: e.message.slice(0, 1000) }).catch(() => {});
       throw e;
     }
   }
