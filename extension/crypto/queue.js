@@ -107,15 +107,15 @@ export class EncryptionQueue {
       cancelled = true;
       this.failAll(new CloakError('cancelled', 'You cancelled the upload.'));
     });
+    const before = []; // bytes of the files ahead of each one
+    let totalBytes = 0;
+    for (const file of files) {
+      before.push(totalBytes);
+      totalBytes += file.size;
+    }
     try {
       const key = await unlockedKey(panel, () => cancelled);
       const { settings = {} } = await ext.storage.local.get('settings');
-      const before = []; // bytes of the files ahead of each one
-      let totalBytes = 0;
-      for (const file of files) {
-        before.push(totalBytes);
-        totalBytes += file.size;
-      }
       const out = [];
       const outPaths = [];
       let made = 0;
@@ -142,8 +142,7 @@ export class EncryptionQueue {
     } catch (err) {
       const e = err instanceof CloakError ? err : new CloakError('error', `Encryption failed: ${err.message}`);
       panel.fail(e.message);
-      const size = files.reduce((sum, f) => sum + f.size, 0);
-      send(ext, MSG.RECORD_OP, { name: batchLabel(files, paths), status: 'blocked', size, code: e.code, message: e.message.slice(0, 1000) }).catch(() => {});
+      send(ext, MSG.RECORD_OP, { name: batchLabel(files, paths), status: 'blocked', size: totalBytes, code: e.code, message: e.message.slice(0, 1000) }).catch(() => {});
       throw e;
     }
   }
