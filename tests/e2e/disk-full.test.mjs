@@ -14,6 +14,7 @@ import { BROWSERS } from '../lib/browsers.mjs';
 import { CloakBrowser, PASSPHRASE } from '../lib/cloak.mjs';
 import { CLI } from '../lib/fixtures.mjs';
 import { placeLink } from '../lib/links.mjs';
+import { waitFor } from '../lib/wait.mjs';
 import { StorageSite } from './site/server.mjs';
 
 const ROOM_MIB = 320; // the small filesystem: the profile and some staging room
@@ -47,15 +48,6 @@ function bigFile(dir) {
   closeSync(fd);
   return path;
 }
-
-const waitFor = async (check, ms) => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value || Date.now() > end) return value;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-};
 
 for (const browserName of BROWSERS) {
   describe(`a full disk in ${browserName}`, { skip: !probe && 'this machine cannot mount a small filesystem (it needs root)' }, () => {

@@ -16,18 +16,11 @@ import { CLI, makeFixtures } from '../lib/fixtures.mjs';
 import { crashWorker } from '../lib/crash.mjs';
 import { contextMenuItem } from '../lib/firefox-user.mjs';
 import { placeLink } from '../lib/links.mjs';
+import { waitFor as poll } from '../lib/wait.mjs';
 import { StorageSite } from './site/server.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const waitFor = async (cond, ms = 30000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await cond();
-    if (v) return v;
-    await sleep(150);
-  }
-  return null;
-};
+const waitFor = (cond, ms = 30_000) => poll(cond, ms, 150);
 const PARTIAL = /\.(crdownload|part)$|^\.com\.google\.Chrome/;
 
 for (const browserName of BROWSERS) {

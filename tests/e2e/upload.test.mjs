@@ -11,16 +11,10 @@ import { CloakBrowser } from '../lib/cloak.mjs';
 import { cliDecrypt, makeFixtures } from '../lib/fixtures.mjs';
 import { crashWorker, hostsSettled } from '../lib/crash.mjs';
 import { pickFolder as pickFirefoxFolder, trustedFileEvent } from '../lib/firefox-user.mjs';
+import { waitFor as poll } from '../lib/wait.mjs';
 import { StorageSite } from './site/server.mjs';
 
-const waitFor = async (cond, ms = 20000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-};
+const waitFor = (cond, ms = 20_000) => poll(cond, ms, 100);
 
 for (const browserName of BROWSERS) {
   describe(`uploads in ${browserName}`, () => {

@@ -17,8 +17,9 @@ const CHROMIUM_ARGS = [
 /**
  * Launches `name` ('chromium' or 'firefox'); returns the puppeteer Browser with a
  * `dispose()`. `options.profileIn`: the directory to make the profile in (the
- * system's temporary directory by default). A cold first start on a loaded 2-core machine has once exceeded
- * puppeteer's 30 s: allow 90 s and one more attempt.
+ * system's temporary directory by default). A cold first start on a loaded
+ * 2-core machine has once exceeded puppeteer's 30 s: allow 90 s and one more
+ * attempt.
  */
 export async function launch(name, options = {}) {
   try {
