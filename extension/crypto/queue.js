@@ -1,7 +1,7 @@
 // Turns a batch of plaintext Files into encrypted Files, one worker job each.
 // Fail closed: any error, a cancel, or a locked vault that is not unlocked in
 // time rejects the whole batch, and the page gets nothing.
-import { ext } from '../shared/api.js';
+import { ext, reusedFileReads } from '../shared/api.js';
 import { MSG, send } from '../shared/messages.js';
 
 const UNLOCK_TIMEOUT_MS = 5 * 60_000;
@@ -68,10 +68,19 @@ export class EncryptionQueue {
         this.jobs.delete(e.data.job);
         if (e.data.type === 'done') job.resolve(e.data);
         else job.reject(new CloakError(e.data.code || 'error', e.data.message || 'Encryption failed.'));
+        // It read all it should through its reused buffer (shared/staging.js).
+        if (e.data.wornOut === true && !this.jobs.size) this.replaceWorker();
       }
     };
     this.worker.onerror = (e) => this.failAll(new CloakError('worker', `Cloak's encryption worker crashed (${e.message || 'unknown error'}).`));
     return this.worker;
+  }
+
+  /** A fresh worker, loaded ahead of the next selection; the Files the old one made stay readable. */
+  replaceWorker() {
+    this.worker?.terminate();
+    this.worker = null;
+    this.ensureWorker();
   }
 
   failAll(err) {
@@ -96,7 +105,7 @@ export class EncryptionQueue {
     const job = this.nextJob++;
     return new Promise((resolve, reject) => {
       this.jobs.set(job, { resolve, reject, onProgress, onSegment });
-      this.ensureWorker().postMessage({ ...request, job });
+      this.ensureWorker().postMessage({ ...request, job, reusedReads: reusedFileReads });
     });
   }
 

@@ -15,7 +15,7 @@
 // to upload), and so little memory is worth it.
 import init from './wasm/cloak.js';
 import { sealFile } from './seal.js';
-import { Sink, sweepStale } from '../shared/staging.js';
+import { Sink, allowReusedReads, readerWornOut, sweepStale } from '../shared/staging.js';
 
 const ready = init();
 const STAGING = 'staging';
@@ -109,8 +109,9 @@ async function sealBatch(files, segments, options, report) {
   await segments.post();
 }
 
-async function encryptBatch({ job, files, keyBytes, pad, engine }) {
+async function encryptBatch({ job, files, keyBytes, pad, engine, reusedReads }) {
   await ready;
+  allowReusedReads(reusedReads);
   await swept;
   const total = files.reduce((sum, f) => sum + f.size, 0);
   const segments = new Segments(job, { inMemory: total <= MEMORY_BATCH });
@@ -124,10 +125,10 @@ async function encryptBatch({ job, files, keyBytes, pad, engine }) {
   };
   try {
     await sealBatch(files, segments, { keyBytes, pad, engine }, report);
-    postMessage({ type: 'done', job });
+    postMessage({ type: 'done', job, wornOut: readerWornOut() });
   } catch (err) {
     await segments.discard();
-    postMessage({ type: 'failed', job, code: err.code || 'error', message: `Encryption failed: ${err.message}` });
+    postMessage({ type: 'failed', job, wornOut: readerWornOut(), code: err.code || 'error', message: `Encryption failed: ${err.message}` });
   }
 }
 

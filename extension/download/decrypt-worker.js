@@ -57,10 +57,9 @@ async function request(url, headers = {}) {
 
 // The buffer every response of this worker is read into, one after another;
 // a download reads a new response every 4 MiB. In Chromium, BYOB reads of
-// Blob streams (not responses) stalled for good after 200 to 600 MiB of fresh
-// buffers, and after 2.3-3.3 GiB even with one reused buffer, so Files are
-// read with the default reader (staging.js); responses read this way have
-// passed 8 GiB downloads.
+// Blob streams (not responses) stall for good, even into one reused buffer,
+// so Chromium reads Files with the default reader (staging.js); responses
+// read this way have passed 8 GiB downloads.
 let spare = null;
 
 /**

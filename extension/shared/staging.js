@@ -37,22 +37,127 @@ export async function sweepStale(name, maxAgeMs) {
   }
 }
 
+// Files are read into one buffer per worker, reused (BYOB), where the
+// browser allows it (`allowReusedReads`, from shared/api.js):
+// - A default reader hands out a new buffer per read. The browser frees such
+//   garbage only at the next GC, in bulk, and the allocator returns its pages
+//   to the system, so every new buffer is filled by faulting fresh pages in.
+//   Reading into one reused buffer took Firefox's sealing from 13.7-14.1 to
+//   11.9-12.1 ms of CPU per MiB (docs/PERFORMANCE.md, eleventh session).
+// - Chromium's Blob stream reads through BYOB stop for good, unpredictably:
+//   after 2.3-3.3 GiB read alone in a worker, but after 250 MiB in 1 of 3
+//   1 GiB uploads while the worker also sealed. So Chromium reads with the
+//   default reader.
+// - Firefox has not stalled (8 GiB read in one worker, 4 GiB round trips).
+//   Still, a worker reads through BYOB only for its first BYOB_READS reads or
+//   BYOB_BYTES bytes, switching to the default reader in the middle of a
+//   stream if need be, and `readerWornOut()` tells its owner to replace it
+//   when idle (crypto/queue.js, ui/vault.js): no worker reads more that way
+//   than has been seen to work.
+const READ_BUFFER = 1 << 20;
+const BYOB_READS = 8192;
+const BYOB_BYTES = 2 ** 30;
+let byobAllowed = false;
+let byobReads = 0;
+let byobBytes = 0;
+let spare = null; // the buffer, while no stream reads into it (null until first used)
+let lent = false;
+
+/** Lets this worker read Files into a reused buffer (`reusedFileReads` of shared/api.js). */
+export function allowReusedReads(allowed) {
+  byobAllowed = allowed === true;
+}
+
+/** True once this worker has made the BYOB reads it should: replace it when idle. */
+export const readerWornOut = () => byobReads >= BYOB_READS || byobBytes >= BYOB_BYTES;
+
+/** The reused buffer, or null where not allowed, while another stream has it, or once the budget is spent. */
+function borrowBuffer() {
+  if (!byobAllowed || lent || readerWornOut()) return null;
+  lent = true;
+  const buffer = spare ?? new ArrayBuffer(READ_BUFFER);
+  spare = null;
+  return buffer;
+}
+
+/** Returns the buffer (null if it went with a failed or cancelled read). */
+function returnBuffer(buffer) {
+  spare = buffer;
+  lent = false;
+}
+
+/**
+ * A reader of `file`'s bytes (`read()`, `cancel()`), into the worker's reused
+ * buffer while it has it and may. Each chunk read MUST be consumed before the
+ * next read, which may overwrite it.
+ */
+export function fileReader(file) {
+  const stream = file.stream();
+  let buffer = borrowBuffer();
+  let reader = null;
+  if (buffer) {
+    try {
+      reader = stream.getReader({ mode: 'byob' });
+    } catch {
+      returnBuffer(buffer);
+      buffer = null;
+    }
+  }
+  reader ??= stream.getReader();
+  let borrowed = Boolean(buffer);
+  const release = (b) => {
+    if (borrowed) returnBuffer(b);
+    borrowed = false;
+  };
+  return {
+    async read() {
+      if (borrowed && readerWornOut()) {
+        reader.releaseLock();
+        reader = stream.getReader();
+        release(buffer);
+      }
+      if (!borrowed) return reader.read();
+      byobReads++;
+      let step;
+      try {
+        step = await reader.read(new Uint8Array(buffer));
+      } catch (err) {
+        release(null); // the buffer went with the failed read
+        throw err;
+      }
+      buffer = step.value?.buffer ?? null;
+      if (!step.done) {
+        byobBytes += step.value.length;
+        return step;
+      }
+      release(buffer);
+      return { done: true, value: undefined };
+    },
+    cancel(reason) {
+      release(null);
+      return reader.cancel(reason);
+    },
+  };
+}
+
 /**
  * Feeds every chunk of `file` to `onChunk(bytes, bytesReadSoFar)` in order,
- * awaiting it before the next read; returns the bytes read.
- *
- * The default reader, not BYOB: reading into one reused buffer was 20 %
- * faster in Chromium, but its Blob stream reads then stopped for good after
- * 2.3-3.3 GiB in one worker (tests/staging/read-large.test.mjs).
+ * awaiting it before the next read; returns the bytes read. `onChunk` MUST be
+ * done with `bytes` when it resolves: the next read may overwrite them.
  */
 export async function readFile(file, onChunk) {
-  const reader = file.stream().getReader();
+  const reader = fileReader(file);
   let done = 0;
-  for (;;) {
-    const { value, done: end } = await reader.read();
-    if (end) return done;
-    done += value.length;
-    await onChunk(value, done);
+  try {
+    for (;;) {
+      const { value, done: end } = await reader.read();
+      if (end) return done;
+      done += value.length;
+      await onChunk(value, done);
+    }
+  } catch (err) {
+    await reader.cancel(err).catch(() => {});
+    throw err;
   }
 }
 

@@ -4,7 +4,7 @@
 // authenticated; on failure the staged bytes are deleted.
 import init from '../crypto/wasm/cloak.js';
 import { sealFile } from '../crypto/seal.js';
-import { Sink } from '../shared/staging.js';
+import { Sink, allowReusedReads, fileReader, readerWornOut } from '../shared/staging.js';
 import { decryptStream, hasMagic } from '../shared/decrypt.js';
 
 const ready = init();
@@ -22,8 +22,14 @@ function progressReporter(job) {
 }
 
 async function decrypt(file, keys, sink, job) {
-  const metadata = await decryptStream(file.stream().getReader(), keys, sink, { onProgress: progressReporter(job) });
-  return { op: 'decrypted', metadata };
+  const reader = fileReader(file);
+  try {
+    const metadata = await decryptStream(reader, keys, sink, { onProgress: progressReporter(job) });
+    return { op: 'decrypted', metadata };
+  } catch (err) {
+    await reader.cancel(err).catch(() => {});
+    throw err;
+  }
 }
 
 async function encrypt(file, keys, sink, job) {
@@ -32,18 +38,19 @@ async function encrypt(file, keys, sink, job) {
   return { op: 'encrypted', metadata: { name: `${file.name}.cloak` } };
 }
 
-async function run({ job, file, keys }) {
+async function run({ job, file, keys, reusedReads }) {
   await ready;
+  allowReusedReads(reusedReads);
   const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
   const sink = await Sink.open(DIR);
   try {
     const isCloak = hasMagic(head) || file.name.endsWith('.cloak');
     const { op, metadata } = await (isCloak ? decrypt : encrypt)(file, keys, sink, job);
     const out = await sink.close();
-    postMessage({ type: 'done', job, op, file: out, metadata });
+    postMessage({ type: 'done', job, op, file: out, metadata, wornOut: readerWornOut() });
   } catch (err) {
     await sink.discard();
-    postMessage({ type: 'failed', job, code: err.code || 'error', message: err.message });
+    postMessage({ type: 'failed', job, wornOut: readerWornOut(), code: err.code || 'error', message: err.message });
   }
 }
 

@@ -2,7 +2,7 @@
 // worker, saved to disk with the File System Access save picker where the
 // browser has one, through a download otherwise. No size cap.
 import init, { safeFileName } from '../crypto/wasm/cloak.js';
-import { ext } from '../shared/api.js';
+import { ext, reusedFileReads } from '../shared/api.js';
 import { isUnlocked, unlock } from './vault-ops.js';
 import { describeFailure } from '../shared/outcomes.js';
 
@@ -25,6 +25,11 @@ function getWorker() {
       jobs.delete(e.data.job);
       if (e.data.type === 'done') job.resolve(e.data);
       else job.reject(Object.assign(new Error(e.data.message), { code: e.data.code }));
+      // It read all it should through its reused buffer (shared/staging.js): the next file gets a new one.
+      if (e.data.wornOut === true && !jobs.size) {
+        worker.terminate();
+        worker = null;
+      }
     }
   };
   return worker;
@@ -43,7 +48,7 @@ export async function processFile(file, onProgress = () => {}) {
   const job = nextJob++;
   const result = await new Promise((resolve, reject) => {
     jobs.set(job, { resolve, reject, progress: onProgress });
-    getWorker().postMessage({ job, file, keys: vaultKeys });
+    getWorker().postMessage({ job, file, keys: vaultKeys, reusedReads: reusedFileReads });
   });
   const fallback = file.name.replace(/\.cloak$/, '') || 'decrypted';
   const name = safeFileName(result.metadata?.name || fallback);
