@@ -1,6 +1,6 @@
 // Test worker: writes a large file into OPFS, then reads it back, several
 // times over, through the extension's own File reader (shared/staging.js).
-import { readFile } from '../../extension/shared/staging.js';
+import { allowReusedReads, readFile, readerWornOut } from '../../extension/shared/staging.js';
 
 const MIB = 1 << 20;
 const REPORT = 256 * MIB;
@@ -40,14 +40,15 @@ async function readOnce(file, pass) {
   return { read, misplaced };
 }
 
-onmessage = async ({ data: { mib, passes } }) => {
+onmessage = async ({ data: { mib, passes, reusedReads } }) => {
+  allowReusedReads(reusedReads);
   const root = await navigator.storage.getDirectory();
   try {
     const file = await write(root, mib);
     postMessage({ type: 'progress', stage: 'written' });
     const results = [];
     for (let pass = 0; pass < passes; pass++) results.push(await readOnce(file, pass));
-    postMessage({ type: 'done', size: file.size, results });
+    postMessage({ type: 'done', size: file.size, results, wornOut: readerWornOut() });
   } catch (err) {
     postMessage({ type: 'failed', message: `${err.name}: ${err.message}` });
   } finally {
