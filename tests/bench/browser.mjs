@@ -90,6 +90,7 @@ async function cloakPath(page) {
     window.benchInput = await handle.getFile();
     const ext = globalThis.browser ?? globalThis.chrome;
     window.benchKey = (await ext.storage.session.get('vault')).vault.keys[0];
+    window.benchReusedReads = typeof ext.runtime.getBrowserInfo === 'function'; // as shared/api.js decides
     window.benchJob = (script, msg) => new Promise((resolve, reject) => {
       const worker = new Worker(new URL(script, location.href), { type: 'module' });
       const t = performance.now();
@@ -108,8 +109,8 @@ async function cloakPath(page) {
     });
   }, BYTES);
   return () => page.evaluate(async () => {
-    const enc = await window.benchJob('../crypto/worker.js', { job: 1, files: [window.benchInput], keyBytes: window.benchKey, pad: false });
-    const dec = await window.benchJob('./vault-worker.js', { job: 2, file: enc.file, keys: [window.benchKey] });
+    const enc = await window.benchJob('../crypto/worker.js', { job: 1, files: [window.benchInput], keyBytes: window.benchKey, pad: false, reusedReads: window.benchReusedReads });
+    const dec = await window.benchJob('./vault-worker.js', { job: 2, file: enc.file, keys: [window.benchKey], reusedReads: window.benchReusedReads });
     if (dec.file.size !== window.benchInput.size) throw new Error('round trip size differs');
     const root = await navigator.storage.getDirectory();
     for (const dir of ['staging', 'vault']) await root.removeEntry(dir, { recursive: true }).catch(() => {});
