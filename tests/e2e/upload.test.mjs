@@ -533,6 +533,24 @@ for (const browserName of BROWSERS) {
       });
     }
 
+    /**
+     * Reloads `page` while its uploads are in flight, and proves the new
+     * document is there. Firefox's remote agent twice rejected such a reload
+     * with NS_BINDING_ABORTED (CI of sessions 10 and 11; never when the test
+     * ran alone): what was aborted is not known, so that error is let through
+     * only if a marker set in the old document is gone from the loaded one.
+     */
+    async function reloadMidUpload(page) {
+      await page.evaluate(() => { window.beforeReload = true; });
+      let aborted = null;
+      await page.reload().catch((err) => {
+        if (!/NS_BINDING_ABORTED/.test(err.message)) throw err;
+        aborted = err;
+      });
+      const reloaded = () => page.evaluate(() => !window.beforeReload && document.readyState === 'complete').catch(() => false);
+      assert.ok(await waitFor(reloaded, 20000), `the page did not reload${aborted ? ` (${aborted.message.split('\n')[0]})` : ''}`);
+    }
+
     it('tus upload interrupted, page reloaded, file re-added: ends as a file that decrypts', async () => {
       const fx = fresh(1, 4 << 20);
       const page = await openApp('fetch');
@@ -541,7 +559,7 @@ for (const browserName of BROWSERS) {
       await uppyAdd(page, fx.files[0].path);
       // Interrupt once some chunks have arrived.
       assert.ok(await waitFor(() => site.requests > 0 && [...site.stored].length === 0 && site.tusBytes() > 0, 20000));
-      await page.reload();
+      await reloadMidUpload(page);
       await uppyAdd(page, fx.files[0].path);
       assert.ok(await waitFor(() => site.stored.size >= 1, 60000), 'the re-added upload finished');
       assert.deepEqual(site.hits, []);
