@@ -75,7 +75,15 @@ for (const browserName of BROWSERS) {
     after(async () => {
       await cb?.close();
       await proxy?.close();
-      cp?.child.kill();
+      // copyparty writes its .hist folder again while it shuts down: delete
+      // the volume only once it has exited.
+      if (cp && cp.child.exitCode === null && cp.child.signalCode === null) {
+        const exited = new Promise((r) => cp.child.once('exit', r));
+        cp.child.kill();
+        const slow = setTimeout(() => cp.child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(slow);
+      }
       rmSync(volume, { recursive: true, force: true });
     });
 

@@ -41,7 +41,6 @@ export class StorageSite {
     this.requests = 0;
     this.streamed = new Map(); // name -> {path, size, sha256}
     this.streamedBytes = 0; // received by streamed uploads, finished or not
-    this.streamDir = mkdtempSync(join(tmpdir(), 'cloak-stream-'));
     this.served = new Map(); // name -> {bytes | path, size}
     this.downloadLog = []; // {path, status}
   }
@@ -153,6 +152,7 @@ export class StorageSite {
 
   async start() {
     this.startTus();
+    this.streamDir = mkdtempSync(join(tmpdir(), 'cloak-stream-'));
     this.server = createServer((req, res) => this.handle(req, res).catch((err) => {
       res.writeHead(500).end(String(err));
     }));
