@@ -537,9 +537,12 @@ for (const browserName of BROWSERS) {
      * Reloads `page` while its uploads are in flight, and proves the new
      * document is there. Firefox's remote agent twice rejected such a reload
      * with NS_BINDING_ABORTED (once in a run of three test files, once in a
-     * fresh-clone CI run; never when this test ran alone): what was aborted
-     * is not known, so that error is let through only if a marker set in the
-     * old document is gone from the loaded one.
+     * fresh-clone CI run; never when this test ran alone). It is how
+     * Firefox's WebDriver BiDi reports a navigation that was aborted or
+     * superseded (puppeteer/puppeteer#12929, microsoft/playwright#20749);
+     * which navigation was aborted here is not known, so that error is let
+     * through only if a marker set in the old document is gone from the
+     * loaded one.
      */
     async function reloadMidUpload(page) {
       await page.evaluate(() => { window.beforeReload = true; });
