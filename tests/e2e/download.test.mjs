@@ -87,12 +87,12 @@ for (const browserName of BROWSERS) {
       return readFileSync(join(dir, name));
     }
 
-    /** Waits for Cloak's recorded outcome for `name`. */
     // In Firefox the original download runs on while Cloak decrypts; Cloak
     // cancels it (or removes its finished file) without holding up the
     // decryption, so a small file's plaintext can be saved a moment first.
     const gone = (name) => waitFor(() => !files().includes(name), 5000);
 
+    /** Waits for Cloak's recorded outcome for `name`. */
     async function outcome(name) {
       const r = await waitFor(async () => (await cb.recent()).find((x) => x.name === name));
       assert.ok(r, `no outcome for ${name}: ${JSON.stringify(await cb.recent())}`);
