@@ -4,6 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, request } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,20 @@ const freePort = () => new Promise((resolve) => {
   });
 });
 
+/**
+ * Stops copyparty and resolves once it has exited (SIGKILL after 10 s): it
+ * writes its .hist folder into the volume while it shuts down, so the volume
+ * is deleted only after this.
+ */
+async function stopCopyparty(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill();
+  const slow = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(slow);
+}
+
 async function startCopyparty(volume) {
   const port = await freePort();
   const child = spawn('python3', ['-m', 'copyparty', '-i', '127.0.0.1', '-p', String(port), '-v', `${volume}::rw`, '-q', '--no-thumb'], { stdio: 'ignore' });
@@ -30,7 +45,7 @@ async function startCopyparty(volume) {
     if (up) return { port, child };
     await new Promise((r) => setTimeout(r, 100));
   }
-  child.kill();
+  await stopCopyparty(child);
   throw new Error('copyparty did not start');
 }
 
@@ -75,15 +90,7 @@ for (const browserName of BROWSERS) {
     after(async () => {
       await cb?.close();
       await proxy?.close();
-      // copyparty writes its .hist folder again while it shuts down: delete
-      // the volume only once it has exited.
-      if (cp && cp.child.exitCode === null && cp.child.signalCode === null) {
-        const exited = new Promise((r) => cp.child.once('exit', r));
-        cp.child.kill();
-        const slow = setTimeout(() => cp.child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(slow);
-      }
+      if (cp) await stopCopyparty(cp.child);
       rmSync(volume, { recursive: true, force: true });
     });
 
