@@ -141,11 +141,9 @@ pub fn decrypt(args: &DecryptArgs) -> Result<()> {
     let meta = dec.finish(&mut plain).with_context(|| source.clone())?;
     out.write_all(&plain)?;
     bar.finish_and_clear();
-    if let (Output::Staged(f), Some(Ok(ms))) = (&out, meta.modified_ms.map(u64::try_from)) {
+    if let (Some(f), Some(Ok(ms))) = (out.staged_file(), meta.modified_ms.map(u64::try_from)) {
         // Best effort: a file system without mtimes still gets the file.
-        let _ = f
-            .as_file()
-            .set_modified(UNIX_EPOCH + Duration::from_millis(ms));
+        let _ = f.set_modified(UNIX_EPOCH + Duration::from_millis(ms));
     }
     if to_stdout {
         return out.commit(None, false);

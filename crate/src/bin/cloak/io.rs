@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Mutex, MutexGuard, PoisonError, mpsc};
 use std::thread;
 
 use anyhow::{Context, Result, bail};
@@ -126,13 +126,77 @@ fn consume(
     }
 }
 
+/// Staged outputs not yet committed. A signal handler (and the panic hook)
+/// removes them, so an interrupted run leaves no partial plaintext behind;
+/// committing holds this lock across the rename, so the handler sees either
+/// the staged file or the finished output, never both or neither.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
+    PENDING.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn remove_all(list: &mut Vec<PathBuf>) -> usize {
+    list.drain(..)
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .count()
+}
+
+/// On SIGINT, SIGTERM or SIGHUP (and on a panic), removes every staged output
+/// before the process ends. Call once, first thing in `main`.
+pub fn remove_staged_on_interrupt() -> Result<()> {
+    ctrlc::set_handler(|| {
+        let mut list = pending();
+        let removed = remove_all(&mut list);
+        if removed > 0 {
+            eprintln!("cloak: interrupted; the incomplete output was removed");
+        } else {
+            eprintln!("cloak: interrupted");
+        }
+        // Exits with the lock held: nothing can be committed after this.
+        std::process::exit(130);
+    })
+    .context("cannot install the interrupt handler")?;
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if let Ok(mut list) = PENDING.try_lock() {
+            remove_all(&mut list);
+        }
+        default_hook(info);
+    }));
+    Ok(())
+}
+
+/// A staged path's entry in [`PENDING`], dropped with the staged file.
+pub struct Registered(PathBuf);
+
+impl Registered {
+    fn new(path: &Path) -> Self {
+        pending().push(path.to_path_buf());
+        Self(path.to_path_buf())
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        pending().retain(|p| p != &self.0);
+    }
+}
+
 /// Where output goes: stdout, or a temporary file that becomes the output only
 /// once everything succeeded (dropped on failure, so nothing is left behind).
 pub enum Output {
     /// Standard output.
     Stdout(io::StdoutLock<'static>),
-    /// A temporary file in the destination directory.
-    Staged(NamedTempFile),
+    /// A temporary file in the destination directory, owner-only until committed.
+    Staged {
+        /// The temporary file.
+        file: NamedTempFile,
+        /// Its entry among the outputs removed on interruption.
+        registered: Registered,
+        /// Keep the committed file owner-only (key files).
+        private: bool,
+    },
 }
 
 impl Output {
@@ -144,87 +208,129 @@ impl Output {
         Ok(Self::Stdout(io::stdout().lock()))
     }
 
-    /// A staged file in `dir`; `private` keeps it readable by the owner only.
+    /// A staged file in `dir`, created readable by the owner only (tempfile's
+    /// 0600); `private` keeps it so once committed.
     pub fn staged(dir: &Path, private: bool) -> Result<Self> {
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".cloak-partial-");
-        // Outputs are ordinary files, not tempfile's private 0600 ones.
-        #[cfg(unix)]
-        if !private {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o644));
-        }
-        let tmp = builder
+        let file = tempfile::Builder::new()
+            .prefix(".cloak-partial-")
             .tempfile_in(dir)
             .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-        Ok(Self::Staged(tmp))
+        let registered = Registered::new(file.path());
+        Ok(Self::Staged {
+            file,
+            registered,
+            private,
+        })
+    }
+
+    /// The staged file, if output is staged.
+    pub fn staged_file(&self) -> Option<&File> {
+        match self {
+            Self::Staged { file, .. } => Some(file.as_file()),
+            Self::Stdout(_) => None,
+        }
     }
 
     /// Writes bytes.
     pub fn write_all(&mut self, data: &[u8]) -> Result<()> {
         match self {
             Self::Stdout(s) => s.write_all(data).context("cannot write to standard output"),
-            Self::Staged(f) => f.write_all(data).context("cannot write the output file"),
+            Self::Staged { file, .. } => {
+                file.write_all(data).context("cannot write the output file")
+            }
         }
     }
 
     /// Flushes, and for a staged file moves it to `dest` (never replacing an
     /// existing file unless `force`).
     pub fn commit(self, dest: Option<&Path>, force: bool) -> Result<()> {
-        match (self, dest) {
-            (Self::Stdout(mut s), _) => s.flush().context("cannot write to standard output"),
-            (Self::Staged(f), Some(dest)) => {
-                f.as_file()
-                    .sync_all()
-                    .context("cannot write the output file")?;
-                if force {
-                    f.persist(dest)
-                        .map(drop)
-                        .with_context(|| format!("cannot write {}", dest.display()))
-                } else {
-                    f.persist_noclobber(dest).map(drop).map_err(|e| {
-                        if e.error.kind() == io::ErrorKind::AlreadyExists {
-                            anyhow::anyhow!(
-                                "{} already exists; not overwriting it (use --force)",
-                                dest.display()
-                            )
-                        } else {
-                            anyhow::anyhow!("cannot write {}: {}", dest.display(), e.error)
-                        }
-                    })
-                }
+        let (file, registered, private, dest) = match (self, dest) {
+            (Self::Stdout(mut s), _) => {
+                return s.flush().context("cannot write to standard output");
             }
-            (Self::Staged(_), None) => bail!("no output path"),
-        }
+            (
+                Self::Staged {
+                    file,
+                    registered,
+                    private,
+                },
+                Some(dest),
+            ) => (file, registered, private, dest),
+            (Self::Staged { .. }, None) => bail!("no output path"),
+        };
+        finish(&file, private)?;
+        let mut list = pending();
+        let result = if force {
+            file.persist(dest)
+                .map(drop)
+                .with_context(|| format!("cannot write {}", dest.display()))
+        } else {
+            file.persist_noclobber(dest).map(drop).map_err(|e| {
+                if e.error.kind() == io::ErrorKind::AlreadyExists {
+                    anyhow::anyhow!(
+                        "{} already exists; not overwriting it (use --force)",
+                        dest.display()
+                    )
+                } else {
+                    anyhow::anyhow!("cannot write {}: {}", dest.display(), e.error)
+                }
+            })
+        };
+        list.retain(|p| p != &registered.0);
+        result
     }
 
     /// For a staged file: moves it to the first free name among `name`,
     /// `name (1)`, `name (2)`… in `dir`. Returns the chosen path.
     pub fn commit_unique(self, dir: &Path, name: &str) -> Result<PathBuf> {
-        let Self::Staged(mut f) = self else {
+        let Self::Staged {
+            mut file,
+            registered,
+            private,
+        } = self
+        else {
             bail!("not a staged output");
         };
-        f.as_file()
-            .sync_all()
-            .context("cannot write the output file")?;
+        finish(&file, private)?;
         let (stem, ext) = match name.rfind('.') {
             Some(i) if i > 0 => (&name[..i], &name[i..]),
             _ => (name, ""),
         };
+        let mut list = pending();
         for n in 0..1000 {
             let candidate = if n == 0 {
                 dir.join(name)
             } else {
                 dir.join(format!("{stem} ({n}){ext}"))
             };
-            match f.persist_noclobber(&candidate) {
-                Ok(_) => return Ok(candidate),
-                Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => f = e.file,
+            match file.persist_noclobber(&candidate) {
+                Ok(_) => {
+                    list.retain(|p| p != &registered.0);
+                    return Ok(candidate);
+                }
+                Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => file = e.file,
                 Err(e) => bail!("cannot write {}: {}", candidate.display(), e.error),
             }
         }
         bail!("could not find a free name for {name} in {}", dir.display())
     }
+}
+
+/// Syncs a complete staged file and gives it its final mode: ordinary outputs
+/// become 0644 only now, so a partial one was never readable by others.
+fn finish(file: &NamedTempFile, private: bool) -> Result<()> {
+    #[cfg(unix)]
+    if !private {
+        use std::os::unix::fs::PermissionsExt;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .context("cannot set the output file's permissions")?;
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    file.as_file()
+        .sync_all()
+        .context("cannot write the output file")
 }
 
 /// Directory of `path` ("." for a bare name).

@@ -16,6 +16,10 @@ use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = io::remove_staged_on_interrupt() {
+        eprintln!("cloak: error: {e:#}");
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Command::Key(cmd) => key::run(cmd),
         Command::Encrypt(args) => crypt::encrypt(&args),
