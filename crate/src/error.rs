@@ -121,6 +121,9 @@ pub enum EncryptError {
     /// Padding was requested but the size is unknown.
     #[error("size padding needs the input size up front")]
     PaddingNeedsSize,
+    /// The size padding did not settle (cannot happen under FORMAT.md §3.2's rule).
+    #[error("the size padding could not be computed; the file was not written")]
+    PaddingUnsettled,
     /// The input exceeds the format's size limit.
     #[error("the input is larger than the format allows (2^38 chunks)")]
     TooLarge,
@@ -141,6 +144,7 @@ impl EncryptError {
             Self::MetadataTooLarge(_) => "metadata_too_large",
             Self::SizeMismatch { .. } => "size_mismatch",
             Self::PaddingNeedsSize => "padding_needs_size",
+            Self::PaddingUnsettled => "padding_unsettled",
             Self::TooLarge => "too_large",
             Self::Random => "random_failed",
             Self::Wrap => "wrap_failed",
@@ -169,6 +173,16 @@ pub enum KeyError {
     /// The key-derivation parameters are out of range.
     #[error("invalid key-derivation parameters: {0}")]
     BadKdfParams(String),
+    /// The key-derivation parameters are below Cloak's minimum.
+    #[error(
+        "the key file's passphrase protection is weaker than Cloak accepts ({m_cost_kib} KiB, {t_cost} pass(es); at least 19456 KiB and 2 passes): it was not written by Cloak, or was tampered with"
+    )]
+    WeakKdfParams {
+        /// Memory the file asks for, in KiB.
+        m_cost_kib: u32,
+        /// Passes the file asks for.
+        t_cost: u32,
+    },
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed")]
     Random,
@@ -184,6 +198,7 @@ impl KeyError {
             Self::UnsupportedKeyFile(_) => "unsupported_key_file",
             Self::WrongPassphrase => "wrong_passphrase",
             Self::BadKdfParams(_) => "bad_kdf_params",
+            Self::WeakKdfParams { .. } => "weak_kdf_params",
             Self::Random => "random_failed",
         }
     }

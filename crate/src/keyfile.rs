@@ -38,7 +38,9 @@ impl KdfParams {
         t_cost: 3,
         p_cost: 4,
     };
-    /// Cheap parameters for tests only.
+    /// Cheap parameters for this crate's unit tests only: no other build can
+    /// make or open a file with them.
+    #[cfg(test)]
     pub const INSECURE_TEST: Self = Self {
         m_cost_kib: 64,
         t_cost: 1,
@@ -48,12 +50,31 @@ impl KdfParams {
     /// demanding gigabytes of memory (4 GiB) or unbounded time.
     const MAX_M_COST_KIB: u32 = 4 * 1024 * 1024;
     const MAX_T_COST: u32 = 64;
+    /// Lower bounds for reading and writing (FORMAT.md §5; OWASP's minimum for
+    /// Argon2id): a file below them guesses too cheaply to protect a vault key.
+    pub const MIN_M_COST_KIB: u32 = 19 * 1024;
+    /// Fewest passes accepted.
+    pub const MIN_T_COST: u32 = 2;
+
+    fn is_weak(&self) -> bool {
+        #[cfg(test)]
+        if *self == Self::INSECURE_TEST {
+            return false;
+        }
+        self.m_cost_kib < Self::MIN_M_COST_KIB || self.t_cost < Self::MIN_T_COST
+    }
 
     fn derive(&self, passphrase: &[u8], salt: &[u8]) -> Result<Zeroizing<[u8; 32]>, KeyError> {
         if self.m_cost_kib > Self::MAX_M_COST_KIB || self.t_cost > Self::MAX_T_COST {
             return Err(KeyError::BadKdfParams(
                 "cost beyond what Cloak accepts".into(),
             ));
+        }
+        if self.is_weak() {
+            return Err(KeyError::WeakKdfParams {
+                m_cost_kib: self.m_cost_kib,
+                t_cost: self.t_cost,
+            });
         }
         let params = Params::new(self.m_cost_kib, self.t_cost, self.p_cost, Some(32))
             .map_err(|e| KeyError::BadKdfParams(e.to_string()))?;
@@ -313,6 +334,42 @@ mod tests {
         assert!(matches!(
             greedy.unlock(b"pw"),
             Err(KeyError::BadKdfParams(_))
+        ));
+    }
+
+    #[test]
+    fn refuses_parameters_below_the_minimum() {
+        let f = KeyFile::create(
+            &[VaultKey::from_bytes([1; 32])],
+            b"pw",
+            KdfParams::INSECURE_TEST,
+        )
+        .unwrap();
+        // 64 KiB with 2 passes: not the unit tests' own setting, and too weak.
+        let weak = f.to_json().replace("\"t_cost\": 1", "\"t_cost\": 2");
+        let err = KeyFile::from_json(&weak)
+            .unwrap()
+            .unlock(b"pw")
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                KeyError::WeakKdfParams {
+                    m_cost_kib: 64,
+                    t_cost: 2
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("at least 19456 KiB"), "{err}");
+        let one_pass = KdfParams {
+            m_cost_kib: KdfParams::MIN_M_COST_KIB,
+            t_cost: 1,
+            p_cost: 1,
+        };
+        assert!(matches!(
+            KeyFile::create(&[VaultKey::from_bytes([1; 32])], b"pw", one_pass),
+            Err(KeyError::WeakKdfParams { .. })
         ));
     }
 

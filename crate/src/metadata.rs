@@ -90,13 +90,58 @@ impl Metadata {
         if region[LEN_PREFIX + len..].iter().any(|&b| b != 0) {
             return Err(DecryptError::BadMetadata("non-zero padding"));
         }
-        let meta: Metadata = serde_json::from_slice(&region[LEN_PREFIX..LEN_PREFIX + len])
-            .map_err(|_| DecryptError::BadMetadata("record is not valid JSON"))?;
+        let record = &region[LEN_PREFIX..LEN_PREFIX + len];
+        let meta: Metadata = serde_json::from_slice(record).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => DecryptError::BadMetadata(wrong_member(record)),
+            _ => DecryptError::BadMetadata("record is not valid JSON"),
+        })?;
         if meta.padding > 0 && meta.size.is_none() {
             return Err(DecryptError::BadMetadata("padding without a size"));
         }
         Ok(Some((meta, bucket)))
     }
+}
+
+/// A known member, how its value must look, and what to say when it does not.
+type MemberCheck = (&'static str, fn(&serde_json::Value) -> bool, &'static str);
+
+/// What is wrong with a record that is valid JSON but not a [`Metadata`]: the
+/// first known member of the wrong type, or a record that is not an object.
+fn wrong_member(record: &[u8]) -> &'static str {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(record) else {
+        return "record is not a JSON object";
+    };
+    let checks: [MemberCheck; 5] = [
+        (
+            "name",
+            serde_json::Value::is_string,
+            "member \"name\" is not a string",
+        ),
+        (
+            "type",
+            serde_json::Value::is_string,
+            "member \"type\" is not a string",
+        ),
+        (
+            "mtime",
+            serde_json::Value::is_i64,
+            "member \"mtime\" is not an integer",
+        ),
+        (
+            "size",
+            serde_json::Value::is_u64,
+            "member \"size\" is not a non-negative integer",
+        ),
+        (
+            "padding",
+            serde_json::Value::is_u64,
+            "member \"padding\" is not a non-negative integer",
+        ),
+    ];
+    checks
+        .into_iter()
+        .find(|(key, ok, _)| map.get(*key).is_some_and(|v| !v.is_null() && !ok(v)))
+        .map_or("a member has the wrong type", |(_, _, why)| why)
 }
 
 /// PADMÉ (Nikitin et al., PETS 2019): the padded length of `len`, leaking
@@ -149,6 +194,28 @@ mod tests {
             huge.encode_region(),
             Err(EncryptError::MetadataTooLarge(_))
         ));
+    }
+
+    #[test]
+    fn decode_names_a_member_of_the_wrong_type() {
+        for (record, why) in [
+            (
+                &br#"{"size":"12"}"#[..],
+                "member \"size\" is not a non-negative integer",
+            ),
+            (br#"{"name":3}"#, "member \"name\" is not a string"),
+            (br#"{"mtime":1.5}"#, "member \"mtime\" is not an integer"),
+            (br#"[1,2]"#, "record is not a JSON object"),
+            (br#"{"size":"#, "record is not valid JSON"),
+        ] {
+            let mut region = (record.len() as u16).to_be_bytes().to_vec();
+            region.extend_from_slice(record);
+            region.resize(256, 0);
+            assert_eq!(
+                Metadata::decode_region(&region).unwrap_err(),
+                DecryptError::BadMetadata(why)
+            );
+        }
     }
 
     #[test]

@@ -287,15 +287,20 @@ pub fn padded_metadata(metadata: &Metadata, pad: bool) -> Result<Metadata, Encry
     metadata.padding = 0;
     if pad {
         let size = metadata.size.ok_or(EncryptError::PaddingNeedsSize)?;
-        // The padding value sits inside the record whose bucket it depends on:
-        // iterate until the bucket is stable (at most once per bucket).
-        for _ in 0..crate::metadata::BUCKETS.len() + 1 {
-            let padding = padding_for(size, metadata.region_len()?);
-            if padding == metadata.padding {
-                break;
+        // FORMAT.md §3.2: the padding sits inside the record whose bucket it
+        // depends on. `padding` never decreases, so the record and its bucket
+        // never shrink; the bucket grows at most twice, and at a settled bucket
+        // PADMÉ is idempotent, so this settles within a few steps.
+        for _ in 0..2 * crate::metadata::BUCKETS.len() + 1 {
+            let region = metadata.region_len()? as u64;
+            let unpadded = region + size + metadata.padding;
+            let next = padme(unpadded) - region - size;
+            if next == metadata.padding {
+                return Ok(metadata);
             }
-            metadata.padding = padding;
+            metadata.padding = next;
         }
+        return Err(EncryptError::PaddingUnsettled);
     }
     Ok(metadata)
 }

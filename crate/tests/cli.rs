@@ -384,3 +384,41 @@ fn passphrase_file_and_change() {
             && String::from_utf8_lossy(&no_tty.stderr).contains("CLOAK_PASSPHRASE")
     );
 }
+
+#[test]
+fn inspect_fails_for_every_invalid_file() {
+    let (_d, dir) = setup();
+    std::fs::write(dir.join("empty"), b"").unwrap();
+    fails(
+        &dir,
+        &["inspect", "empty"],
+        "not a Cloak file: the input is empty",
+    );
+    std::fs::write(dir.join("notes.txt"), b"just some text").unwrap();
+    fails(&dir, &["inspect", "notes.txt"], "not a Cloak file");
+    std::fs::write(dir.join("a.txt"), data(50_000)).unwrap();
+    ok(&dir, &["encrypt", "--key", "me.key", "a.txt"]);
+    ok(&dir, &["inspect", "a.txt.cloak"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&dir, &["inspect", "--json", "a.txt.cloak"])).unwrap();
+    let header = json["header_bytes"].as_u64().unwrap() as usize;
+    let whole = std::fs::read(dir.join("a.txt.cloak")).unwrap();
+    // Ends on a chunk boundary, which no complete file does (its last chunk is short).
+    let cut = header + 56 + 2 * 16_400;
+    std::fs::write(dir.join("cut.cloak"), &whole[..cut]).unwrap();
+    std::fs::write(dir.join("head.cloak"), &whole[..header - 5]).unwrap();
+    fails(
+        &dir,
+        &["inspect", "head.cloak"],
+        "truncated inside its header",
+    );
+    for args in [
+        &["inspect", "cut.cloak"][..],
+        &["inspect", "--json", "cut.cloak"],
+    ] {
+        let out = run(&dir, args);
+        assert!(!out.status.success(), "{args:?} accepted a truncated file");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("truncated"), "{err}");
+    }
+}

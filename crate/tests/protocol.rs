@@ -230,3 +230,54 @@ fn external_engine_files_are_ordinary_files() {
         Some(DecryptError::HeaderTampered)
     );
 }
+
+/// A metadata record of exactly `record_len` bytes of JSON for `size`.
+fn record_of(record_len: usize, size: u64) -> Metadata {
+    let fixed = format!(r#"{{"name":"","size":{size}}}"#).len();
+    Metadata {
+        name: Some("n".repeat(record_len - fixed)),
+        size: Some(size),
+        ..Metadata::default()
+    }
+}
+
+/// The padded plaintext length `region + size + padding` is a PADMÉ length, and
+/// the region is the one the padded record needs.
+fn assert_settled(meta: &Metadata) {
+    let padded = cloak::protocol::padded_metadata(meta, true).unwrap();
+    let region = padded.region_len().unwrap() as u64;
+    let total = region + padded.size.unwrap() + padded.padding;
+    assert_eq!(cloak::metadata::padme(total), total, "{padded:?}");
+    assert!(padded.padding <= total / 4, "{padded:?}");
+}
+
+#[test]
+fn padding_settles_where_the_bucket_used_to_oscillate() {
+    // 243 bytes with no padding fit the 256 bucket; any padding field pushes
+    // the record into 1024, whose PADMÉ padding for 8192 is 0: no fixed point
+    // under the old "iterate until stable" rule.
+    let meta = record_of(243, 8192);
+    assert_eq!(meta.region_len().unwrap(), 256);
+    assert_settled(&meta);
+    let padded = cloak::protocol::padded_metadata(&meta, true).unwrap();
+    assert_eq!(padded.region_len().unwrap(), 1024);
+    assert_ne!(padded.padding, 0);
+    // What is written is what is announced, and decrypts.
+    let key = VaultKey::generate().unwrap();
+    let body: Vec<u8> = (0..8192u32).map(|i| (i % 253) as u8).collect();
+    let file = encrypt(&[&key], &[], &meta, true, &body, 4096).unwrap();
+    let opts = EncryptOptions { pad: true };
+    let (enc, _) = Encryptor::new(&[&key], &[], &meta, &opts).unwrap();
+    assert_eq!(enc.expected_len(), Some(file.len() as u64));
+    let (out, back) = decrypt(vec![key], &file, 1000).unwrap();
+    assert_eq!(out, body);
+    assert_eq!(back.padding, padded.padding);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #[test]
+    fn padding_always_settles(record_len in 40usize..1100, size in 0u64..(1 << 40)) {
+        assert_settled(&record_of(record_len, size));
+    }
+}

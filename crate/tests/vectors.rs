@@ -150,6 +150,18 @@ fn run_cloak(v: &Value) -> Result<(), Failed> {
             let want: Metadata =
                 serde_json::from_value(v["metadata"].clone()).map_err(|e| e.to_string())?;
             check(meta == want, format!("metadata {meta:?} != {want:?}"))?;
+            if v["padding_sized_by_rule"] == true {
+                let unpadded = Metadata {
+                    padding: 0,
+                    ..want.clone()
+                };
+                let sized = cloak::protocol::padded_metadata(&unpadded, true)
+                    .map_err(|e| format!("padding: {e}"))?;
+                check(
+                    sized.padding == want.padding,
+                    format!("sized padding {} != {}", sized.padding, want.padding),
+                )?;
+            }
         } else {
             let code = got.err();
             check(

@@ -269,6 +269,29 @@ def cloak_decrypt(data, vault):
     return s.out, meta
 
 
+def padme(length):
+    if length < 2:
+        return length
+    e = length.bit_length() - 1
+    mask = (1 << (e - e.bit_length())) - 1
+    return (length + mask) & ~mask
+
+
+def sized_padding(meta):
+    """FORMAT.md 3.2: the padding a writer computes for `meta` (its own padding ignored)."""
+    record = {k: v for k, v in meta.items() if k != "padding"}
+    padding = 0
+    while True:
+        if padding:
+            record["padding"] = padding
+        length = len(json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode())
+        region = next(b for b in (256, 1024, 4096) if 2 + length <= b)
+        nxt = padme(region + meta["size"] + padding) - region - meta["size"]
+        if nxt == padding:
+            return padding
+        padding = nxt
+
+
 def check_vector(v, root):
     ct = (root / v["ciphertext"]).read_bytes()
     want_pt = (root / v["plaintext"]).read_bytes() if "plaintext" in v else None
@@ -299,6 +322,8 @@ def check_vector(v, root):
         return "plaintext differs"
     if kind == "cloak" and meta != v["metadata"]:
         return f"metadata {meta} != {v['metadata']}"
+    if v.get("padding_sized_by_rule") and sized_padding(v["metadata"]) != v["metadata"]["padding"]:
+        return f"sized padding {sized_padding(v['metadata'])} != {v['metadata']['padding']}"
     return None
 
 

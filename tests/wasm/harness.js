@@ -165,6 +165,11 @@ async function runCloak(v) {
     for (const field of ['name', 'type', 'mtime', 'size']) {
       assert(got.metadata[field] === v.metadata[field], `metadata.${field}: ${got.metadata[field]} != ${v.metadata[field]}`);
     }
+    if (v.padding_sized_by_rule) {
+      const { padding: _ignored, ...unpadded } = v.metadata;
+      const plan = cloak.planEncryption([cloak.VaultKey.fromBytes(hex(v.vault_key))], [], unpadded, true);
+      assert(plan.padding === v.metadata.padding, `sized padding ${plan.padding} != ${v.metadata.padding}`);
+    }
   }
 }
 
@@ -226,7 +231,7 @@ async function runSelfTests() {
     const file = concat([enc.head(), enc.push(new Uint8Array([1, 2, 3])), enc.finish()]);
     const dec = new cloak.Decryptor([back]);
     assert(equal(concat([dec.push(file), dec.finish()]), new Uint8Array([1, 2, 3])), 'recipient decrypt');
-    const params = { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
+    const params = { m_cost_kib: 19 * 1024, t_cost: 2, p_cost: 1 }; // Cloak's minimum
     const json = cloak.createKeyFile([alice.clone()], 'pass phrase', params);
     assert(cloak.unlockKeyFile(json, 'pass phrase')[0].keyId() === alice.keyId(), 'unlock');
     try { cloak.unlockKeyFile(json, 'nope'); code = null; } catch (e) { code = e.code; }

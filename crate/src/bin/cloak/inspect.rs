@@ -15,6 +15,9 @@ pub fn run(args: &InspectArgs) -> Result<()> {
     let mut head = vec![0u8; format_max()];
     let n = read_full(&mut input.reader, &mut head).context("cannot read the input")?;
     head.truncate(n);
+    if n == 0 {
+        bail!("not a Cloak file: the input is empty");
+    }
     let Some((header, header_len)) = parse_header(&head)? else {
         bail!("the file is truncated inside its header");
     };
@@ -55,7 +58,7 @@ pub fn run(args: &InspectArgs) -> Result<()> {
             "length_valid": well_formed,
         });
         println!("{v:#}");
-        return Ok(());
+        return verdict(well_formed);
     }
     println!("Cloak file, format version {}", cloak::format::VERSION);
     for id in &vault {
@@ -76,7 +79,17 @@ pub fn run(args: &InspectArgs) -> Result<()> {
             " (length invalid: truncated)"
         }
     );
-    Ok(())
+    verdict(well_formed)
+}
+
+/// A file whose payload length no complete file can have fails the command,
+/// after the report: scripts must not take it for a valid file.
+fn verdict(well_formed: bool) -> Result<()> {
+    if well_formed {
+        Ok(())
+    } else {
+        bail!("the file is truncated: its payload length is not one a complete Cloak file has")
+    }
 }
 
 fn format_max() -> usize {

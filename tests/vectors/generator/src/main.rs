@@ -166,8 +166,45 @@ fn x25519_stanza(vault: &[u8; 32], file_key: &[u8; 32], rng: &mut ChaCha20Rng) -
     s
 }
 
+fn meta_without_padding(meta: &Value) -> Value {
+    let mut m = meta.clone();
+    m.as_object_mut().unwrap().remove("padding");
+    m
+}
+
 fn metadata_region(meta: &Value) -> Vec<u8> {
     metadata_region_raw(serde_json::to_vec(meta).unwrap(), 0)
+}
+
+/// PADMÉ as FORMAT.md §3.2 writes it.
+fn padme(len: usize) -> usize {
+    if len < 2 {
+        return len;
+    }
+    let e = len.ilog2();
+    let s = e.ilog2() + 1;
+    let mask = (1usize << (e - s)) - 1;
+    (len + mask) & !mask
+}
+
+/// `meta` (with a `size`) and the `padding` FORMAT.md §3.2's sizing rule gives
+/// it: start at 0, then repeatedly take the padding that makes
+/// `region + size + padding` a PADMÉ length, until it no longer changes.
+fn sized_by_rule(meta: &Value) -> (Value, usize) {
+    let size = meta["size"].as_u64().unwrap() as usize;
+    let mut padded = meta.clone();
+    let mut padding = 0;
+    loop {
+        if padding > 0 {
+            padded["padding"] = json!(padding);
+        }
+        let region = metadata_region(&padded).len();
+        let next = padme(region + size + padding) - region - size;
+        if next == padding {
+            return (padded, padding);
+        }
+        padding = next;
+    }
 }
 
 fn metadata_region_raw(record: Vec<u8>, poison: u8) -> Vec<u8> {
@@ -500,7 +537,35 @@ fn cloak_vectors(out: &mut Out) {
     for (name, to, meta, size, padding) in named {
         let body = content(size, 6);
         let f = cloak_file(name, &vault, to, &metadata_region(&meta), &body, padding);
-        out.push(entry(name, &meta, &vault, "ok"), &f.bytes, Some(&body));
+        let mut e = entry(name, &meta, &vault, "ok");
+        if padding > 0 {
+            assert_eq!(sized_by_rule(&meta_without_padding(&meta)).1, padding);
+            e["padding_sized_by_rule"] = json!(true);
+        }
+        out.push(e, &f.bytes, Some(&body));
+    }
+    // Records whose bucket grows once padding is added, and whose PADMÉ
+    // padding for the larger bucket is 0: "iterate until the bucket is
+    // stable" never settled for them.
+    for (name, record_len, size) in [
+        ("cloak-padded-bucket-256-to-1024", 243usize, 8192usize),
+        ("cloak-padded-bucket-1024-to-4096", 1008, 31769),
+    ] {
+        let fixed = format!(r#"{{"name":"","size":{size}}}"#).len();
+        let meta = json!({"name": "n".repeat(record_len - fixed), "size": size});
+        let (meta, padding) = sized_by_rule(&meta);
+        let body = content(size, 6);
+        let f = cloak_file(
+            name,
+            &vault,
+            To::Vault,
+            &metadata_region(&meta),
+            &body,
+            padding,
+        );
+        let mut e = entry(name, &meta, &vault, "ok");
+        e["padding_sized_by_rule"] = json!(true);
+        out.push(e, &f.bytes, Some(&body));
     }
 
     // Failures. Base: vault + recipient stanzas, 3 chunks of plaintext.
