@@ -166,7 +166,8 @@ async function runCloak(v) {
       assert(got.metadata[field] === v.metadata[field], `metadata.${field}: ${got.metadata[field]} != ${v.metadata[field]}`);
     }
     if (v.padding_sized_by_rule) {
-      const { padding: _ignored, ...unpadded } = v.metadata;
+      const unpadded = { ...v.metadata };
+      delete unpadded.padding;
       const plan = cloak.planEncryption([cloak.VaultKey.fromBytes(hex(v.vault_key))], [], unpadded, true);
       assert(plan.padding === v.metadata.padding, `sized padding ${plan.padding} != ${v.metadata.padding}`);
     }
