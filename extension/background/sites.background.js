@@ -2,6 +2,7 @@
 // scripts registered for exactly those sites (MAIN-world hook + isolated bridge).
 import { ext } from '../shared/api.js';
 import { originsFor, patternFor } from '../shared/sites.js';
+import { setupPending } from './vault.background.js';
 
 const HOOK_ID = 'cloak-hook';
 const BRIDGE_ID = 'cloak-bridge';
@@ -33,6 +34,9 @@ export async function syncContentScripts() {
 }
 
 export async function setSite(origin, enabled) {
+  if (enabled && (await setupPending())) {
+    throw new Error('Finish setting up Cloak before protecting a site: confirm your recovery key first.');
+  }
   const sites = await enabledSites();
   const next = enabled ? [...new Set([...sites, origin])] : sites.filter((s) => s !== origin);
   await ext.storage.local.set({ sites: next });

@@ -20,10 +20,18 @@ export async function unlockedKeys() {
  * frames inside web pages no storage.session). Counts as activity.
  */
 export async function vaultKeyForFrame() {
+  // A key whose recovery key is not confirmed yet encrypts nothing (ui/vault-ops.js).
+  if (await setupPending()) return { locked: false, setupPending: true };
   const { vault } = await ext.storage.session.get('vault');
   if (!vault?.keys?.length) return { locked: true };
   await touch();
   return { locked: false, key: vault.keys[0] };
+}
+
+/** True while Cloak has no active key: none yet, or one whose recovery key is unconfirmed. */
+export async function setupPending() {
+  const { keyfile, setupPending: pending } = await ext.storage.local.get(['keyfile', 'setupPending']);
+  return !keyfile || Boolean(pending);
 }
 
 export async function lock() {

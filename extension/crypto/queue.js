@@ -16,6 +16,9 @@ class CloakError extends Error {
 async function vaultKey() {
   const reply = await send(ext, MSG.VAULT_KEY);
   if (!reply?.ok) throw new CloakError('error', 'Cloak could not reach its background.');
+  if (reply.result.setupPending) {
+    throw new CloakError('setup', 'Finish setting up Cloak: confirm your recovery key on its setup page (toolbar button). Nothing was uploaded.');
+  }
   return reply.result.locked ? null : reply.result.key;
 }
 

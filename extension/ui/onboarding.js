@@ -1,9 +1,11 @@
 import { KNOWN_SITES } from '../shared/sites.js';
-import { createVault, importKeyFile, importRecoveryKey, strength } from './vault-ops.js';
+import {
+  createVault, describeKeys, finishSetup, hasKeyFile, importKeyFile, importRecoveryKey, pendingSetup, resumeSetup, strength,
+} from './vault-ops.js';
 import { parseOrigin, protectSites } from './sites-ui.js';
 
 const $ = (id) => document.getElementById(id);
-const steps = ['step-start', 'step-create', 'step-recovery', 'step-import', 'step-sites'];
+const steps = ['step-start', 'step-finish', 'step-ready', 'step-create', 'step-recovery', 'step-import', 'step-sites'];
 function show(step) {
   for (const s of steps) $(s).hidden = s !== step;
   $(step).querySelector('input, button')?.focus();
@@ -37,15 +39,37 @@ $('step-create').addEventListener('submit', async (e) => {
   }
 });
 
-$('copy-recovery').addEventListener('click', () => navigator.clipboard.writeText(recovery));
-$('recovery-done').addEventListener('click', () => {
+$('recovery-done').addEventListener('click', async () => {
   const last = recovery.split('-').pop();
   if ($('confirm-recovery').value.trim().toUpperCase() !== last) {
     $('recovery-error').textContent = `That does not match. Type the last group (${last.length} characters).`;
     return;
   }
-  show('step-sites');
+  try {
+    await finishSetup();
+    recovery = '';
+    $('recovery').textContent = '';
+    show('step-sites');
+  } catch (err) {
+    $('recovery-error').textContent = err.message;
+  }
 });
+
+$('step-finish').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  $('finish-error').textContent = '';
+  try {
+    ({ recovery } = await resumeSetup($('finish-pass').value));
+    $('finish-pass').value = '';
+    $('recovery').textContent = recovery;
+    show('step-recovery');
+  } catch (err) {
+    $('finish-error').textContent = err.code === 'wrong_passphrase' ? 'Wrong passphrase.' : err.message;
+  }
+});
+
+$('ready-sites').addEventListener('click', () => show('step-sites'));
+$('ready-import').addEventListener('click', () => show('step-import'));
 
 $('step-import').addEventListener('submit', async (e) => {
   e.preventDefault();
@@ -91,5 +115,16 @@ $('protect').addEventListener('click', async () => {
   }
 });
 
-const params = new URLSearchParams(location.search);
-show(params.get('step') === 'sites' ? 'step-sites' : 'step-start');
+/** The first screen: create only while there is no key, and never a second one. */
+async function firstStep() {
+  if (!(await hasKeyFile())) return 'step-start';
+  if (await pendingSetup()) return 'step-finish';
+  $('import-pass-label').textContent = 'Your Cloak passphrase';
+  const ids = (await describeKeys()).map((k) => k.keyId);
+  $('ready-keys').textContent = ids.length ? ` (key id ${ids.join(', ')})` : '';
+  return new URLSearchParams(location.search).get('step') === 'sites' ? 'step-sites' : 'step-ready';
+}
+firstStep().then(show, (err) => {
+  show('step-start');
+  $('create-error').textContent = err.message;
+});

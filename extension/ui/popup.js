@@ -1,6 +1,6 @@
 import { ext } from '../shared/api.js';
 import { MSG, send } from '../shared/messages.js';
-import { hasKeyFile, isUnlocked, lock, unlock } from './vault-ops.js';
+import { hasKeyFile, isUnlocked, lock, pendingSetup, unlock } from './vault-ops.js';
 import { protectSites, unprotectSite } from './sites-ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -8,8 +8,13 @@ let tab = null;
 let status = null;
 
 async function render() {
-  if (!(await hasKeyFile())) {
+  const pending = await pendingSetup();
+  if (!(await hasKeyFile()) || pending) {
     $('setup').hidden = false;
+    $('setup-text').textContent = pending
+      ? 'Finish setting up Cloak: confirm your recovery key. Until then Cloak encrypts nothing and protects no site.'
+      : 'Cloak is not set up yet.';
+    $('open-setup').textContent = pending ? 'Finish setup' : 'Set up Cloak';
     return;
   }
   $('main').hidden = false;

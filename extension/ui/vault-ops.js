@@ -24,28 +24,86 @@ async function storeUnlocked(keys) {
   await send(ext, MSG.UNLOCKED);
 }
 
-/** Creates a new vault key; returns {recovery, recipient, keyId}. Leaves Cloak unlocked. */
+const coded = (code, message) => Object.assign(new Error(message), { code });
+
+/**
+ * A key created on this page whose recovery key the user has not yet
+ * confirmed: it becomes active (unlocked, usable for uploads) only through
+ * finishSetup(). Held here, never stored unlocked before that.
+ */
+let pendingKey = null;
+
+/** The key id of a created key whose recovery key is not confirmed yet, or null. */
+export async function pendingSetup() {
+  return (await ext.storage.local.get('setupPending')).setupPending ?? null;
+}
+
+/**
+ * Creates the first vault key; returns {recovery, recipient, keyId}. Refuses
+ * when a key exists: keys are only ever added (import), never replaced. The
+ * key stays inactive, and Cloak encrypts nothing, until finishSetup().
+ */
 export async function createVault(passphrase) {
   await ready;
+  if (await hasKeyFile()) {
+    throw coded('key_exists', 'Cloak already has a key. Creating another would make your encrypted files unreadable here; import a key instead.');
+  }
   const key = cloak.VaultKey.generate();
   const info = { recovery: key.recoveryKey(), recipient: key.recipient(), keyId: key.keyId() };
   const keyfile = cloak.createKeyFile([key.clone()], passphrase, undefined);
-  await ext.storage.local.set({ keyfile });
-  await storeUnlocked([key]);
+  await ext.storage.local.set({ keyfile, setupPending: info.keyId });
+  pendingKey?.free();
+  pendingKey = key;
   return info;
+}
+
+/**
+ * For a created key whose setup was interrupted (the tab closed on the
+ * recovery step): unlocks the key file to show its recovery key again.
+ */
+export async function resumeSetup(passphrase) {
+  await ready;
+  const keyId = await pendingSetup();
+  if (!keyId) throw coded('no_pending_setup', 'Cloak is already set up.');
+  const { keyfile } = await ext.storage.local.get('keyfile');
+  const keys = cloak.unlockKeyFile(keyfile, passphrase);
+  const index = keys.findIndex((k) => k.keyId() === keyId);
+  const key = index >= 0 ? keys.splice(index, 1)[0] : null;
+  keys.forEach((k) => k.free());
+  if (!key) throw coded('no_pending_setup', 'The key being set up is no longer in the key file.');
+  pendingKey?.free();
+  pendingKey = key;
+  return { recovery: key.recoveryKey(), recipient: key.recipient(), keyId };
+}
+
+/** The user confirmed the recovery key: the key becomes active and Cloak unlocked. */
+export async function finishSetup() {
+  if (!pendingKey) throw coded('no_pending_setup', 'Show the recovery key again before finishing setup.');
+  const key = pendingKey;
+  pendingKey = null;
+  await ext.storage.local.remove('setupPending');
+  await storeUnlocked([key]);
+}
+
+async function refuseWhilePending() {
+  if (await pendingSetup()) {
+    throw coded('setup_pending', 'Finish setting up Cloak first: confirm your recovery key on its setup page.');
+  }
 }
 
 /** Unlocks with the passphrase; throws an Error with code 'wrong_passphrase'. */
 export async function unlock(passphrase) {
   await ready;
   const { keyfile } = await ext.storage.local.get('keyfile');
-  if (!keyfile) throw Object.assign(new Error('No key yet: set Cloak up first.'), { code: 'no_key' });
+  if (!keyfile) throw coded('no_key', 'No key yet: set Cloak up first.');
+  await refuseWhilePending();
   await storeUnlocked(cloak.unlockKeyFile(keyfile, passphrase));
 }
 
 /** Imports a key file (from another device or `cloak key new`). Adds, never replaces. */
 export async function importKeyFile(json, filePassphrase, passphrase) {
   await ready;
+  await refuseWhilePending();
   const incoming = cloak.unlockKeyFile(json, filePassphrase);
   const { keyfile } = await ext.storage.local.get('keyfile');
   const next = keyfile
@@ -59,6 +117,7 @@ export async function importKeyFile(json, filePassphrase, passphrase) {
 /** Imports a recovery key, protected by `passphrase`. */
 export async function importRecoveryKey(text, passphrase) {
   await ready;
+  await refuseWhilePending();
   const key = cloak.VaultKey.fromRecoveryKey(text);
   const { keyfile } = await ext.storage.local.get('keyfile');
   const next = keyfile

@@ -102,11 +102,14 @@ export class CloakBrowser {
     return (await this.extensionPage()).evaluate(fn, args);
   }
 
-  async createVault(passphrase = PASSPHRASE) {
-    return this.inExtension(async ({ passphrase }) => {
+  /** Creates the vault and confirms its recovery key, as onboarding does; `{finish: false}` leaves setup pending. */
+  async createVault(passphrase = PASSPHRASE, { finish = true } = {}) {
+    return this.inExtension(async ({ passphrase, finish }) => {
       const ops = await import('./vault-ops.js');
-      return ops.createVault(passphrase);
-    }, { passphrase });
+      const info = await ops.createVault(passphrase);
+      if (finish) await ops.finishSetup();
+      return info;
+    }, { passphrase, finish });
   }
 
   /** Protects `origin` through the onboarding page's own form (a real click: a user gesture). */

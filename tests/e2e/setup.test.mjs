@@ -1,0 +1,137 @@
+// Keys you cannot lose: onboarding never replaces a key, a new key encrypts
+// nothing and protects no site until its recovery key is confirmed, and an
+// interrupted setup resumes with the same key.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { BROWSERS } from '../lib/browsers.mjs';
+import { CloakBrowser, PASSPHRASE } from '../lib/cloak.mjs';
+import { makeFixtures } from '../lib/fixtures.mjs';
+import { waitFor } from '../lib/wait.mjs';
+import { StorageSite } from './site/server.mjs';
+
+for (const browserName of BROWSERS) {
+  describe(`setup in ${browserName}`, () => {
+    let site;
+    let cb;
+    let page;
+    before(async () => {
+      site = await new StorageSite().start();
+      cb = await CloakBrowser.start(browserName);
+      page = await cb.goToExtensionPage('onboarding.html');
+    });
+    after(async () => {
+      await cb?.close();
+      await site?.stop();
+    });
+
+    const visible = () => page.evaluate(() => [...document.querySelectorAll('body > section, body > form')]
+      .filter((s) => !s.hidden).map((s) => s.id));
+    const keyIds = () => cb.inExtension(async () => (await (await import('./vault-ops.js')).describeKeys()).map((k) => k.keyId));
+    // A script click: headless Chromium crashes on a mouse click in an extension page.
+    const click = (id) => page.evaluate((i) => document.getElementById(i).click(), id);
+    const reload = async () => {
+      page = await cb.goToExtensionPage('onboarding.html');
+      await page.waitForFunction(() => [...document.querySelectorAll('body > section, body > form')].some((s) => !s.hidden), { polling: 100 });
+    };
+    /** Clicks every visible button of the visible screen, reloading between clicks. */
+    async function clickEverything() {
+      const ids = await page.evaluate(() => [...document.querySelectorAll('button')]
+        .filter((b) => b.offsetParent !== null && b.id).map((b) => b.id));
+      assert.ok(ids.length > 0);
+      for (const id of ids) {
+        await reload();
+        await click(id);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      return ids;
+    }
+    const ops = (name, ...args) => cb.inExtension(async ({ name, args }) => {
+      try {
+        return { ok: await (await import('./vault-ops.js'))[name](...args) };
+      } catch (e) {
+        return { code: e.code, message: e.message };
+      }
+    }, { name, args });
+
+    let recovery;
+    let keyId;
+
+    it('creating a key leaves it inactive until its recovery key is confirmed', async () => {
+      assert.deepEqual(await visible(), ['step-start']);
+      await click('choose-create');
+      await page.type('#pass1', PASSPHRASE);
+      await page.type('#pass2', PASSPHRASE);
+      await click('create');
+      await page.waitForFunction(() => !document.getElementById('step-recovery').hidden, { polling: 100, timeout: 30_000 });
+      recovery = await page.$eval('#recovery', (e) => e.textContent);
+      assert.match(recovery, /^CLOAKRECOVERY1-/);
+      assert.equal(await page.$('#copy-recovery'), null, 'no Copy button for the recovery key');
+      [keyId] = await keyIds();
+      assert.ok(keyId);
+      assert.equal((await ops('isUnlocked')).ok, false, 'not unlocked before confirmation');
+      assert.equal((await ops('unlock', PASSPHRASE)).code, 'setup_pending');
+      await assert.rejects(cb.protect(site.url), /Finish setting up Cloak/);
+      const popup = await cb.goToExtensionPage('popup.html');
+      await popup.waitForFunction(() => !document.getElementById('setup').hidden, { polling: 100 });
+      assert.match(await popup.$eval('#setup-text', (e) => e.textContent), /Finish setting up Cloak/);
+      assert.equal(await popup.$eval('#open-setup', (e) => e.textContent), 'Finish setup');
+    });
+
+    it('reopening setup offers to finish it, never to create another key', async () => {
+      await reload();
+      assert.deepEqual(await visible(), ['step-finish']);
+      const clicked = await clickEverything();
+      assert.ok(!clicked.includes('choose-create'), `offered: ${clicked}`);
+      assert.equal((await ops('createVault', 'another passphrase for a new key')).code, 'key_exists');
+      assert.deepEqual(await keyIds(), [keyId], 'the key was not replaced');
+    });
+
+    it('the resumed setup shows the same recovery key and activates the key', async () => {
+      await reload();
+      await page.type('#finish-pass', 'not the passphrase');
+      await click('finish-reveal');
+      await page.waitForFunction(() => document.getElementById('finish-error').textContent, { polling: 100, timeout: 30_000 });
+      assert.equal(await page.$eval('#finish-error', (e) => e.textContent), 'Wrong passphrase.');
+      await page.$eval('#finish-pass', (e) => { e.value = ''; });
+      await page.type('#finish-pass', PASSPHRASE);
+      await click('finish-reveal');
+      await page.waitForFunction(() => !document.getElementById('step-recovery').hidden, { polling: 100, timeout: 30_000 });
+      assert.equal(await page.$eval('#recovery', (e) => e.textContent), recovery);
+      await page.type('#confirm-recovery', recovery.split('-').pop().toLowerCase());
+      await click('recovery-done');
+      await page.waitForFunction(() => !document.getElementById('step-sites').hidden, { polling: 100 });
+      assert.equal((await ops('isUnlocked')).ok, true);
+      assert.equal((await ops('pendingSetup')).ok, null);
+    });
+
+    it('once set up, setup says so and no button replaces the key', async () => {
+      await reload();
+      assert.deepEqual(await visible(), ['step-ready']);
+      assert.match(await page.$eval('#step-ready', (e) => e.textContent), new RegExp(keyId));
+      const clicked = await clickEverything();
+      assert.deepEqual(clicked.sort(), ['ready-import', 'ready-sites']);
+      assert.equal((await ops('createVault', 'another passphrase for a new key')).code, 'key_exists');
+      assert.deepEqual(await keyIds(), [keyId]);
+      await cb.protect(site.url);
+    });
+
+    it('a protected site blocks uploads while setup is unfinished, and the page gets no file', async () => {
+      site.reset();
+      const fx = makeFixtures(1, 30_000);
+      site.watch(fx.markers);
+      await cb.inExtension(async (id) => (globalThis.browser ?? globalThis.chrome).storage.local.set({ setupPending: id }), keyId);
+      const app = await cb.browser.newPage();
+      await app.goto(`${site.url}/app.html?mode=put`);
+      const started = Date.now();
+      await (await app.$('#picker')).uploadFile(fx.files[0].path);
+      const blocked = await waitFor(async () => (await cb.recent()).find((r) => r.status === 'blocked' && r.at >= started), 20_000, 150);
+      assert.ok(blocked, `no blocked upload recorded: ${JSON.stringify(await cb.recent())}`);
+      assert.equal(blocked.code, 'setup');
+      assert.match(blocked.message, /Finish setting up Cloak/);
+      assert.deepEqual(await app.evaluate(() => window.seen), [], 'the page saw no file');
+      assert.equal(site.stored.size, 0);
+      assert.deepEqual(site.hits, []);
+      await app.close();
+    });
+  });
+}
