@@ -15,7 +15,10 @@ export async function issuePairing(sender) {
   const all = await pending();
   const now = Date.now();
   for (const [t, p] of Object.entries(all)) if (p.expires < now) delete all[t];
-  all[token] = { tabId: sender.tab.id, frameId: sender.frameId, origin: new URL(sender.url).origin, expires: now + TTL_MS };
+  // sender.origin: an about:srcdoc or about:blank frame has its creator's
+  // origin, which its URL does not show.
+  const origin = sender.origin ?? new URL(sender.url).origin;
+  all[token] = { tabId: sender.tab.id, frameId: sender.frameId, origin, expires: now + TTL_MS };
   await ext.storage.session.set({ pairings: all });
   return { token };
 }

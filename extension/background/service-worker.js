@@ -76,6 +76,8 @@ ext.runtime.onInstalled.addListener(async ({ reason }) => {
 });
 
 ext.runtime.onStartup.addListener(() => syncContentScripts());
+// And at every start of this worker: the sync changes only what differs.
+syncContentScripts().catch((err) => console.warn('Cloak could not sync its content scripts:', err));
 
 ext.alarms.create('cloak-auto-lock', { periodInMinutes: 1 });
 ext.alarms.onAlarm.addListener((alarm) => {

@@ -15,7 +15,12 @@ function patterns(sites) {
   return [...new Set(sites.flatMap(originsFor).map(patternFor))];
 }
 
-/** Re-registers the content scripts for the enabled sites we hold permission for. */
+/**
+ * Makes the registered content scripts cover exactly the enabled sites we hold
+ * permission for, changing only what differs: tabs already hooked keep their
+ * hook, and only a newly covered site's tabs need a reload. Idempotent; runs on
+ * install, at every background start and after every site change.
+ */
 export async function syncContentScripts() {
   const sites = await enabledSites();
   const wanted = [];
@@ -23,14 +28,25 @@ export async function syncContentScripts() {
     if (await ext.permissions.contains({ origins: [p] })) wanted.push(p);
   }
   const existing = await ext.scripting.getRegisteredContentScripts({ ids: [HOOK_ID, BRIDGE_ID] });
-  if (existing.length) await ext.scripting.unregisterContentScripts({ ids: existing.map((s) => s.id) });
-  if (!wanted.length) return;
-  const common = { matches: wanted, runAt: 'document_start', allFrames: true, persistAcrossSessions: true };
-  await ext.scripting.registerContentScripts([
-    { id: HOOK_ID, js: ['extension/page/hook.page.js'], world: 'MAIN', ...common },
-    { id: BRIDGE_ID, js: ['extension/content/bridge.content.js'], ...common },
-  ]);
-  await ext.storage.session.set({ scriptsRegisteredAt: Date.now() });
+  const current = existing.length === 2 ? existing[0].matches ?? [] : [];
+  const same = current.length === wanted.length && wanted.every((p) => current.includes(p));
+  if (!same || existing.some((s) => !s.matchOriginAsFallback)) {
+    if (existing.length) await ext.scripting.unregisterContentScripts({ ids: existing.map((s) => s.id) });
+    if (wanted.length) {
+      // All frames, and with matchOriginAsFallback also about:blank, srcdoc
+      // and blob: frames made by a covered page (they inherit its origin).
+      const common = { matches: wanted, runAt: 'document_start', allFrames: true, matchOriginAsFallback: true, persistAcrossSessions: true };
+      await ext.scripting.registerContentScripts([
+        { id: HOOK_ID, js: ['extension/page/hook.page.js'], world: 'MAIN', ...common },
+        { id: BRIDGE_ID, js: ['extension/content/bridge.content.js'], ...common },
+      ]);
+    }
+  }
+  // When each pattern became covered: a tab hooked before that runs no hook for it.
+  const { registeredAt = {} } = await ext.storage.local.get('registeredAt');
+  const next = {};
+  for (const p of wanted) next[p] = registeredAt[p] ?? Date.now();
+  await ext.storage.local.set({ registeredAt: next });
 }
 
 export async function setSite(origin, enabled) {
@@ -44,7 +60,14 @@ export async function setSite(origin, enabled) {
   return { sites: next };
 }
 
-/** For the popup: is this tab's site protected, and does it need a reload? */
+/**
+ * For the popup: is this tab's site enabled (`protected`), and is this tab
+ * actually hooked? `reloadRequired`: the site is enabled but this tab's
+ * document was loaded before its scripts were registered (or runs a bridge from
+ * before an extension reload); `hostAccess`: false when the browser withdrew
+ * Cloak's access to the site. Only a bridge's report that its hook took the
+ * private port counts as hooked.
+ */
 export async function siteStatus(tabId) {
   const tab = await ext.tabs.get(tabId);
   let origin = null;
@@ -55,9 +78,19 @@ export async function siteStatus(tabId) {
   }
   const sites = await enabledSites();
   const isProtected = sites.some((s) => originsFor(s).includes(origin));
-  const { scriptsRegisteredAt = 0, hooked = {} } = await ext.storage.session.get(['scriptsRegisteredAt', 'hooked']);
+  if (!isProtected) return { origin, protected: false, reloadRequired: false, hostAccess: true };
+  let pattern;
+  try {
+    pattern = patternFor(origin);
+  } catch {
+    return { origin, protected: true, reloadRequired: false, hostAccess: false };
+  }
+  const hostAccess = await ext.permissions.contains({ origins: [pattern] });
+  const { registeredAt = {} } = await ext.storage.local.get('registeredAt');
+  const { hooked = {} } = await ext.storage.session.get('hooked');
   const loadedAt = hooked[tabId] || 0;
-  return { origin, protected: isProtected, reloadRequired: isProtected && loadedAt < scriptsRegisteredAt };
+  const since = registeredAt[pattern];
+  return { origin, protected: true, hostAccess, reloadRequired: hostAccess && (!since || loadedAt < since) };
 }
 
 /** A bridge reported in from a tab's top frame: that tab runs the current scripts. */

@@ -23,6 +23,8 @@
     if (!window.dispatchEvent(ev)) {
       hookPort = channel.port1;
       hookPort.onmessage = onHookMessage;
+      // Only now does this document count as protected (the popup's status).
+      ext.runtime.sendMessage({ type: 'hello' }).catch((err) => console.warn('Cloak could not report this tab as protected:', err));
     }
   }
   window.addEventListener('cloak:hook-ready', (e) => {
@@ -31,7 +33,6 @@
     offerPort();
   }, true);
   offerPort();
-  ext.runtime.sendMessage({ type: 'hello' }).catch(() => {});
 
   // Everything from the hook is page-world input: validate it.
   function validRequest(msg) {

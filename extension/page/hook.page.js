@@ -25,7 +25,10 @@
   // Getters and methods that touch plaintext Files are captured too, so a page
   // that later patches a prototype never receives a plaintext File through them.
   const getter = (proto, name) => Object.getOwnPropertyDescriptor(proto, name).get;
-  const call = (fn, self, ...args) => Reflect.apply(fn, self, args);
+  const reflectApply = Reflect.apply;
+  const weakMapGet = WeakMap.prototype.get;
+  const weakMapSet = WeakMap.prototype.set;
+  const call = (fn, self, ...args) => reflectApply(fn, self, args);
   const postMessage = MessagePort.prototype.postMessage;
   const fileListLength = getter(FileList.prototype, 'length');
   const fileListItem = FileList.prototype.item;
@@ -69,7 +72,6 @@
     return out;
   }
 
-  const ours = new WeakSet(); // events Cloak dispatched itself
   const busy = new WeakMap(); // input -> request id while its selection is encrypted
   const waiting = new Map(); // request id -> {resolve, reject}
   let port = null;
@@ -207,11 +209,17 @@
     return dt;
   }
 
+  // Only the user's own actions are encrypted. `isTrusted` is an unforgeable
+  // own property of every event: a page can neither set nor patch it. Events a
+  // page makes (and the ones Cloak re-dispatches) pass untouched, so a page can
+  // never have a file sealed under the user's key, open the unlock window, or
+  // use up the one-file bypass.
+
   // File inputs: `input` and `change` both fire for one selection.
   function onInputEvent(e) {
-    if (ours.has(e)) return;
+    if (!e.isTrusted) return;
     const input = realTarget(e);
-    if (!(input instanceof HTMLInputElement) || call(inputType, input) !== 'file') return;
+    if (!isFileInput(input)) return;
     if (busy.has(input)) {
       stopImmediate.call(e);
       return;
@@ -229,9 +237,7 @@
       call(filesDesc.set, input, call(dtFiles, transfer(withPaths(reply.files, reply.paths || []))));
       busy.delete(input);
       for (const type of ['input', 'change']) {
-        const ev = new NativeEvent(type, { bubbles: true, composed: type === 'input' });
-        ours.add(ev);
-        dispatch.call(input, ev);
+        dispatch.call(input, new NativeEvent(type, { bubbles: true, composed: type === 'input' }));
       }
     }, (err) => {
       busy.delete(input);
@@ -261,7 +267,7 @@
 
   // Drop: files and folders.
   function onDrop(e) {
-    if (ours.has(e)) return;
+    if (!e.isTrusted || fromClosedRoot(e)) return;
     const dt = call(dragData, e);
     if (!dt || !typesOf(dt).includes('Files')) return;
     stopImmediate.call(e);
@@ -295,15 +301,13 @@
       }
       const reply = await encrypt('drop', files, paths);
       const dt = transfer(withPaths(reply.files, reply.paths || []));
-      const ev = new NativeDragEvent('drop', { ...init, dataTransfer: withEntries(dt, reply.files, reply.paths || [], protos) });
-      ours.add(ev);
-      dispatch.call(target, ev);
+      dispatch.call(target, new NativeDragEvent('drop', { ...init, dataTransfer: withEntries(dt, reply.files, reply.paths || [], protos) }));
     })().catch((err) => console.warn('Cloak blocked this drop:', err.message));
   }
 
   // Paste: files on the clipboard (text passes through untouched).
   function onPaste(e) {
-    if (ours.has(e)) return;
+    if (!e.isTrusted || fromClosedRoot(e)) return;
     const cd = call(clipData, e);
     const files = cd ? listToArray(call(dtFiles, cd)) : [];
     if (!files.length) return;
@@ -320,7 +324,6 @@
       // Firefox's constructor ignores clipboardData and gives the event an
       // empty one: there the event carries the encrypted files itself.
       if (call(clipData, ev) !== dt) defineProperty(ev, 'clipboardData', { get: () => dt, enumerable: true, configurable: true });
-      ours.add(ev);
       dispatch.call(target, ev);
     }, (err) => console.warn('Cloak blocked this paste:', err.message));
   }
@@ -333,19 +336,79 @@
     warmed = true;
     call(postMessage, port, { type: 'warm' });
   }
-  listen.call(window, 'click', (e) => {
+  // An input the page never attaches (a library makes one, calls click() and
+  // reads it in its own change listener), or one in a shadow root, fires its
+  // events where `window` never sees them. So every file input about to open a
+  // picker gets Cloak's listeners on itself, in the capture phase: at the
+  // target those run before the page's own (bubbling) listeners.
+  const armed = new WeakMap(); // input -> true once it has Cloak's listeners
+  // Hosts of closed shadow roots: from outside, an event inside one names only
+  // the host, so the root's own listeners (see attachShadow below) handle it.
+  const closedHosts = new WeakMap();
+  const fromClosedRoot = (e) => Boolean(call(weakMapGet, closedHosts, realTarget(e)));
+  function arm(input) {
+    warm();
+    if (call(weakMapGet, armed, input)) return;
+    call(weakMapSet, armed, input, true);
+    call(listen, input, 'input', onInputEvent, true);
+    call(listen, input, 'change', onInputEvent, true);
+  }
+  // A brand check through the native getter (it throws for anything but an
+  // <input>), not instanceof, which a page can redefine.
+  const isFileInput = (el) => {
+    try {
+      return call(inputType, el) === 'file';
+    } catch {
+      return false;
+    }
+  };
+  function onClick(e) {
     const target = realTarget(e);
-    if (target instanceof HTMLInputElement && call(inputType, target) === 'file') warm();
-  }, true);
-  listen.call(window, 'dragenter', (e) => {
+    if (isFileInput(target)) arm(target);
+  }
+  for (const name of ['click', 'showPicker']) {
+    const native = HTMLInputElement.prototype[name];
+    if (typeof native !== 'function') continue;
+    const wrapped = {
+      [name]() {
+        if (isFileInput(this)) arm(this);
+        return call(native, this);
+      },
+    }[name];
+    defineProperty(HTMLInputElement.prototype, name, { value: wrapped, writable: true, enumerable: true, configurable: true });
+  }
+  function onDragEnter(e) {
     const dt = call(dragData, e);
     if (dt && typesOf(dt).includes('Files')) warm();
-  }, true);
+  }
 
-  listen.call(window, 'input', onInputEvent, true);
-  listen.call(window, 'change', onInputEvent, true);
-  listen.call(window, 'drop', onDrop, true);
-  listen.call(window, 'paste', onPaste, true);
+  /** Cloak's capture listeners on `at`: the window, or a shadow root. */
+  function listenAt(at) {
+    call(listen, at, 'click', onClick, true);
+    call(listen, at, 'dragenter', onDragEnter, true);
+    call(listen, at, 'input', onInputEvent, true);
+    call(listen, at, 'change', onInputEvent, true);
+    call(listen, at, 'drop', onDrop, true);
+    call(listen, at, 'paste', onPaste, true);
+  }
+  listenAt(window);
+
+  // Inside a shadow root, `change` (not composed) never leaves the root, and
+  // from outside a closed root no event names the input. Every shadow root the
+  // page attaches gets Cloak's listeners first, before any of the page's.
+  const nativeAttachShadow = Element.prototype.attachShadow;
+  const shadowMode = getter(ShadowRoot.prototype, 'mode');
+  defineProperty(Element.prototype, 'attachShadow', {
+    value: {
+      attachShadow(init) {
+        const root = call(nativeAttachShadow, this, init);
+        listenAt(root);
+        if (call(shadowMode, root) === 'closed') call(weakMapSet, closedHosts, this, true);
+        return root;
+      },
+    }.attachShadow,
+    writable: true, enumerable: true, configurable: true,
+  });
 
   // File System Access pickers (Chromium): the page gets handles whose getFile()
   // yields the encrypted file, and for a directory a read-only snapshot of the

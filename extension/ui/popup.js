@@ -26,9 +26,12 @@ async function render() {
     $('toggle-site').hidden = true;
     $('bypass').disabled = true;
   } else {
-    $('site-status').textContent = status.protected
-      ? `Uploads to ${status.origin} are encrypted.`
-      : `${status.origin} is not protected.`;
+    // Claims protection only for a tab whose hook reported in.
+    let text = `${status.origin} is not protected.`;
+    if (status.protected && status.hostAccess === false) text = `Cloak has no access to ${status.origin}: uploads here are not encrypted. Allow Cloak on this site in the browser's extension settings.`;
+    else if (status.protected && status.reloadRequired) text = `Not protected in this tab yet: reload it so Cloak encrypts uploads to ${status.origin}.`;
+    else if (status.protected) text = `Uploads to ${status.origin} are encrypted.`;
+    $('site-status').textContent = text;
     $('toggle-site').textContent = status.protected ? 'Stop protecting this site' : 'Protect this site';
     $('reload').hidden = !status.reloadRequired;
     $('bypass').disabled = !status.protected;
