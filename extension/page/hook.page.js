@@ -28,6 +28,15 @@
   const reflectApply = Reflect.apply;
   const weakMapGet = WeakMap.prototype.get;
   const weakMapSet = WeakMap.prototype.set;
+  const weakMapHas = WeakMap.prototype.has;
+  const weakMapDelete = WeakMap.prototype.delete;
+  const mapGet = Map.prototype.get;
+  const mapSet = Map.prototype.set;
+  const mapDelete = Map.prototype.delete;
+  const inputForm = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'form').get;
+  const formRequestSubmit = HTMLFormElement.prototype.requestSubmit;
+  const formSubmit = HTMLFormElement.prototype.submit;
+  const submitterOf = Object.getOwnPropertyDescriptor(SubmitEvent.prototype, 'submitter').get;
   const call = (fn, self, ...args) => reflectApply(fn, self, args);
   const postMessage = MessagePort.prototype.postMessage;
   const fileListLength = getter(FileList.prototype, 'length');
@@ -79,14 +88,14 @@
 
   // Private channel: the isolated bridge hands over a port synchronously, at
   // document_start, before any page script exists to see it.
-  listen.call(window, 'cloak:bridge-port', (e) => {
+  call(listen, window, 'cloak:bridge-port', (e) => {
     if (port || !e.ports || e.ports.length !== 1) return;
-    stopImmediate.call(e);
-    preventDefault.call(e); // tells the bridge the port arrived
+    call(stopImmediate, e);
+    call(preventDefault, e); // tells the bridge the port arrived
     port = e.ports[0];
     port.onmessage = onReply;
   }, true);
-  dispatch.call(window, new NativeEvent('cloak:hook-ready'));
+  call(dispatch, window, new NativeEvent('cloak:hook-ready'));
 
   function onReply(e) {
     const msg = e.data;
@@ -123,7 +132,7 @@
     return dt;
   }
 
-  const realTarget = (e) => composedPath.call(e)[0] || e.target;
+  const realTarget = (e) => call(composedPath, e)[0] || e.target;
 
   // What a real drop offers besides `files`: items whose webkitGetAsEntry()
   // walks the dropped tree (Uppy, Dropzone and storage sites walk folders so).
@@ -220,30 +229,94 @@
     if (!e.isTrusted) return;
     const input = realTarget(e);
     if (!isFileInput(input)) return;
-    if (busy.has(input)) {
-      stopImmediate.call(e);
-      return;
-    }
     const list = call(filesDesc.get, input);
     const files = list ? listToArray(list) : [];
-    if (!files.length) return; // a cancelled selection carries nothing to protect
-    stopImmediate.call(e);
+    const pending = call(weakMapHas, busy, input);
+    if (!files.length) {
+      // The second event of a selection Cloak took (its input is emptied
+      // meanwhile), or a cancelled picker: nothing to protect.
+      if (pending) call(stopImmediate, e);
+      return;
+    }
+    call(stopImmediate, e);
     const paths = [];
     for (let i = 0; i < files.length; i++) paths[i] = call(relPath, files[i]) || '';
-    call(filesDesc.set, input, call(dtFiles, new NativeDataTransfer())); // the page never sees plaintext
+    // The page never sees plaintext: a JS uploader reading the input while
+    // Cloak encrypts finds it empty. A new selection while busy replaces the
+    // pending one, whose result is then dropped.
+    call(filesDesc.set, input, call(dtFiles, new NativeDataTransfer()));
     const id = nextId;
-    busy.set(input, id);
+    call(weakMapSet, busy, input, id);
+    if (!pending) formBusy(input, +1);
+    const current = () => call(weakMapGet, busy, input) === id;
     encrypt('input', files, paths).then((reply) => {
+      if (!current()) return;
       call(filesDesc.set, input, call(dtFiles, transfer(withPaths(reply.files, reply.paths || []))));
-      busy.delete(input);
-      for (const type of ['input', 'change']) {
-        dispatch.call(input, new NativeEvent(type, { bubbles: true, composed: type === 'input' }));
-      }
+      call(weakMapDelete, busy, input);
+      call(dispatch, input, new NativeEvent('input', { bubbles: true, composed: true }));
+      call(dispatch, input, new NativeEvent('change', { bubbles: true }));
+      formBusy(input, -1, true);
     }, (err) => {
-      busy.delete(input);
+      if (!current()) return;
+      call(weakMapDelete, busy, input);
       console.warn('Cloak blocked this upload:', err.message);
+      formBusy(input, -1, false);
     });
   }
+
+  // Forms whose file inputs are still being encrypted: a submit (the user's
+  // click, requestSubmit() or form.submit()) is held, and made once, with the
+  // same submitter, when every input of the form has its .cloak files. Repeated
+  // submits are absorbed; if encryption fails the held submit is dropped, so
+  // the form never goes out without the user's files or with plaintext.
+  const busyForms = new Map(); // form -> { count, ok, held: null | { submitter } | { plain: true } }
+  function formBusy(input, delta, ok) {
+    const form = call(inputForm, input);
+    if (!form) return;
+    let entry = call(mapGet, busyForms, form);
+    if (!entry) {
+      entry = { count: 0, ok: true, held: null };
+      call(mapSet, busyForms, form, entry);
+    }
+    entry.count += delta;
+    if (ok === false) entry.ok = false;
+    if (entry.count > 0) return;
+    call(mapDelete, busyForms, form);
+    const held = entry.held;
+    if (!held) return;
+    if (!entry.ok) {
+      console.warn('Cloak did not send this form: encrypting its files failed.');
+      return;
+    }
+    if (held.plain) {
+      call(formSubmit, form);
+      return;
+    }
+    try {
+      if (held.submitter) call(formRequestSubmit, form, held.submitter);
+      else call(formRequestSubmit, form);
+    } catch {
+      call(formRequestSubmit, form); // the submitter left the form meanwhile
+    }
+  }
+  function onSubmit(e) {
+    const entry = call(mapGet, busyForms, realTarget(e));
+    if (!entry) return;
+    call(stopImmediate, e);
+    call(preventDefault, e);
+    entry.held ??= { submitter: call(submitterOf, e) };
+  }
+  defineProperty(HTMLFormElement.prototype, 'submit', {
+    value: {
+      submit() {
+        const entry = call(mapGet, busyForms, this);
+        if (!entry) return call(formSubmit, this);
+        entry.held ??= { plain: true };
+        return undefined;
+      },
+    }.submit,
+    writable: true, enumerable: true, configurable: true,
+  });
 
   async function readEntry(entry, prefix, out, protos) {
     if (entry.isFile) {
@@ -270,8 +343,8 @@
     if (!e.isTrusted || fromClosedRoot(e)) return;
     const dt = call(dragData, e);
     if (!dt || !typesOf(dt).includes('Files')) return;
-    stopImmediate.call(e);
-    preventDefault.call(e);
+    call(stopImmediate, e);
+    call(preventDefault, e);
     const target = realTarget(e);
     const items = call(dtItems, dt);
     const entries = [];
@@ -301,7 +374,7 @@
       }
       const reply = await encrypt('drop', files, paths);
       const dt = transfer(withPaths(reply.files, reply.paths || []));
-      dispatch.call(target, new NativeDragEvent('drop', { ...init, dataTransfer: withEntries(dt, reply.files, reply.paths || [], protos) }));
+      call(dispatch, target, new NativeDragEvent('drop', { ...init, dataTransfer: withEntries(dt, reply.files, reply.paths || [], protos) }));
     })().catch((err) => console.warn('Cloak blocked this drop:', err.message));
   }
 
@@ -311,8 +384,8 @@
     const cd = call(clipData, e);
     const files = cd ? listToArray(call(dtFiles, cd)) : [];
     if (!files.length) return;
-    stopImmediate.call(e);
-    preventDefault.call(e);
+    call(stopImmediate, e);
+    call(preventDefault, e);
     const target = realTarget(e);
     const texts = typesOf(cd).filter((t) => t.startsWith('text/')).map((t) => [t, call(dtGetData, cd, t)]);
     const paths = [];
@@ -324,7 +397,7 @@
       // Firefox's constructor ignores clipboardData and gives the event an
       // empty one: there the event carries the encrypted files itself.
       if (call(clipData, ev) !== dt) defineProperty(ev, 'clipboardData', { get: () => dt, enumerable: true, configurable: true });
-      dispatch.call(target, ev);
+      call(dispatch, target, ev);
     }, (err) => console.warn('Cloak blocked this paste:', err.message));
   }
 
@@ -390,6 +463,7 @@
     call(listen, at, 'change', onInputEvent, true);
     call(listen, at, 'drop', onDrop, true);
     call(listen, at, 'paste', onPaste, true);
+    call(listen, at, 'submit', onSubmit, true);
   }
   listenAt(window);
 

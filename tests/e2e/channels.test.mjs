@@ -142,6 +142,72 @@ for (const browserName of BROWSERS) {
       });
     }
 
+    describe('a form submitted while its file is being encrypted (200 MiB)', () => {
+      let big;
+      let small;
+      before(() => {
+        big = makeFixtures(1, 200 << 20);
+        small = makeFixtures(1, 10_000);
+      });
+
+      /** Selects the big file in the form's input; returns once the page sees it empty (Cloak is encrypting). */
+      async function selectBig(page) {
+        site.reset();
+        site.watch([...big.markers, ...small.markers]);
+        await (await page.$('#form-file')).uploadFile(big.files[0].path);
+        assert.equal(await page.evaluate(() => document.getElementById('form-file').files.length), 0,
+          'while Cloak encrypts, the input is empty');
+      }
+
+      async function expectOnePost(expected) {
+        assert.ok(await waitFor(() => site.multipartPosts.length >= 1, 60_000), 'the held submit was made');
+        await new Promise((r) => setTimeout(r, 1000));
+        assert.deepEqual(site.multipartPosts, [[expected]], 'exactly one post, with the .cloak file');
+        assert.deepEqual(site.hits, [], 'the server received plaintext');
+      }
+
+      for (const how of ['the submit button, clicked three times', 'requestSubmit()', 'form.submit()']) {
+        it(`by ${how}: held, then sent once with the .cloak`, async () => {
+          const page = await openPage();
+          await selectBig(page);
+          await page.evaluate((how) => {
+            const form = document.getElementById('form');
+            if (how.startsWith('the submit')) for (let i = 0; i < 3; i++) document.getElementById('form-submit').click();
+            else if (how === 'requestSubmit()') form.requestSubmit();
+            else form.submit();
+          }, how);
+          await expectOnePost(`${big.files[0].name}.cloak`);
+          await page.close();
+        });
+      }
+
+      it('a page that cancels the submit and posts its own FormData sends only the .cloak', async () => {
+        const page = await openPage();
+        await page.evaluate(() => {
+          const form = document.getElementById('form');
+          form.addEventListener('submit', (e) => {
+            e.preventDefault();
+            fetch(form.action.replace('?redirect=1', ''), { method: 'POST', body: new FormData(form) });
+          });
+        });
+        await selectBig(page);
+        await page.evaluate(() => document.getElementById('form-submit').click());
+        await expectOnePost(`${big.files[0].name}.cloak`);
+        await page.close();
+      });
+
+      it('a new selection while the first is encrypting replaces it', async () => {
+        const page = await openPage();
+        await selectBig(page);
+        await (await page.$('#form-file')).uploadFile(small.files[0].path);
+        assert.equal(await page.evaluate(() => document.getElementById('form-file').files.length), 0,
+          'the second selection is not left in the input as plaintext');
+        await page.evaluate(() => document.getElementById('form').requestSubmit());
+        await expectOnePost(`${small.files[0].name}.cloak`);
+        await page.close();
+      });
+    });
+
     it('an untrusted page-made paste, drop and change pass untouched: nothing is encrypted, no unlock window opens', async () => {
       site.reset();
       await cb.lock();

@@ -119,6 +119,7 @@ export class StorageSite {
   }
 
   reset() {
+    this.multipartPosts = [];
     this.stored.clear();
     this.hits = [];
     this.chunked.clear();
@@ -210,6 +211,7 @@ export class StorageSite {
     }
     if (req.method === 'POST' && url.pathname === '/upload/multipart') {
       const names = await this.multipart(req);
+      (this.multipartPosts ??= []).push(names);
       res.writeHead(url.searchParams.has('redirect') ? 303 : 200, {
         'content-type': 'application/json', location: '/app.html?done=1',
       }).end(JSON.stringify({ stored: names }));
