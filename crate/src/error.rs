@@ -173,6 +173,9 @@ pub enum KeyError {
     /// The key-derivation parameters are out of range.
     #[error("invalid key-derivation parameters: {0}")]
     BadKdfParams(String),
+    /// The passphrase cannot be prepared (RFC 8265 OpaqueString).
+    #[error("this passphrase cannot be used: {0}")]
+    BadPassphrase(String),
     /// The key-derivation parameters are below Cloak's minimum.
     #[error(
         "the key file's passphrase protection is weaker than Cloak accepts ({m_cost_kib} KiB, {t_cost} pass(es); at least 19456 KiB and 2 passes): it was not written by Cloak, or was tampered with"
@@ -198,6 +201,7 @@ impl KeyError {
             Self::UnsupportedKeyFile(_) => "unsupported_key_file",
             Self::WrongPassphrase => "wrong_passphrase",
             Self::BadKdfParams(_) => "bad_kdf_params",
+            Self::BadPassphrase(_) => "bad_passphrase",
             Self::WeakKdfParams { .. } => "weak_kdf_params",
             Self::Random => "random_failed",
         }

@@ -92,6 +92,30 @@ struct Kdf {
     #[serde(flatten)]
     params: KdfParams,
     salt: String,
+    /// How the passphrase became bytes: [`PREPARED`], or absent in files
+    /// written before Cloak prepared passphrases (their exact UTF-8 bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    passphrase: Option<String>,
+}
+
+/// The `kdf.passphrase` value of files whose passphrase went through
+/// [`prepare_passphrase`] (FORMAT.md §5).
+pub const PREPARED: &str = "nfc";
+
+/// RFC 8265's OpaqueString profile (NFC, non-ASCII spaces as U+0020, no
+/// control or unassigned code points), so that the same passphrase typed on
+/// another keyboard or system gives the same bytes.
+pub fn prepare_passphrase(passphrase: &str) -> Result<Zeroizing<String>, KeyError> {
+    use precis_core::profile::Profile;
+    precis_profiles::OpaqueString::new()
+        .enforce(passphrase)
+        .map(|p| Zeroizing::new(p.into_owned()))
+        .map_err(|e| match e {
+            precis_core::Error::Invalid => KeyError::BadPassphrase("it is empty".into()),
+            other => KeyError::BadPassphrase(format!(
+                "it has a character that cannot be used ({other:?})"
+            )),
+        })
 }
 
 /// One sealed vault key in the file.
@@ -124,21 +148,24 @@ fn aad(key_id: &KeyId) -> Vec<u8> {
 }
 
 impl KeyFile {
-    /// Creates a key file holding `keys`, protected by `passphrase`.
+    /// Creates a key file holding `keys`, protected by `passphrase` (prepared
+    /// with [`prepare_passphrase`]).
     pub fn create(
         keys: &[VaultKey],
-        passphrase: &[u8],
+        passphrase: &str,
         params: KdfParams,
     ) -> Result<Self, KeyError> {
+        let prepared = prepare_passphrase(passphrase)?;
         let mut salt = [0u8; 16];
         random_bytes(&mut salt)?;
-        let wrap = params.derive(passphrase, &salt)?;
+        let wrap = params.derive(prepared.as_bytes(), &salt)?;
         let mut file = Self {
             cloak_keyfile: KEYFILE_VERSION,
             kdf: Kdf {
                 alg: "argon2id".into(),
                 params,
                 salt: B64.encode(salt),
+                passphrase: Some(PREPARED.into()),
             },
             keys: Vec::new(),
         };
@@ -184,20 +211,82 @@ impl KeyFile {
         self.kdf.params.derive(passphrase, &salt)
     }
 
+    /// The wrapping key `passphrase` gives, proven on the first entry. A file
+    /// without `kdf.passphrase` is tried with the exact bytes first, then with
+    /// the prepared form (FORMAT.md §5).
+    fn working_wrap(&self, passphrase: &str) -> Result<Zeroizing<[u8; 32]>, KeyError> {
+        match self.kdf.passphrase.as_deref() {
+            Some(PREPARED) => {
+                let prepared = prepare_passphrase(passphrase)?;
+                self.first_that_opens(&[prepared.as_bytes()])
+            }
+            Some(other) => Err(KeyError::BadKeyFile(format!(
+                "unknown passphrase preparation {other:?}"
+            ))),
+            None => {
+                // Older writers used whatever bytes the keyboard produced: the
+                // exact input, then its prepared (NFC) and decomposed (NFD)
+                // forms, so a file made on a system that types NFD still opens.
+                use unicode_normalization::UnicodeNormalization;
+                let prepared = prepare_passphrase(passphrase).ok();
+                let nfd = Zeroizing::new(passphrase.nfd().collect::<String>());
+                let mut candidates: Vec<&[u8]> = vec![passphrase.as_bytes()];
+                for alt in [
+                    prepared.as_ref().map(|p| p.as_bytes()),
+                    Some(nfd.as_bytes()),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    if !candidates.contains(&alt) {
+                        candidates.push(alt);
+                    }
+                }
+                self.first_that_opens(&candidates)
+            }
+        }
+    }
+
+    fn first_that_opens(&self, candidates: &[&[u8]]) -> Result<Zeroizing<[u8; 32]>, KeyError> {
+        let mut last = KeyError::WrongPassphrase;
+        for candidate in candidates {
+            let wrap = self.wrap_key(candidate)?;
+            match self.keys.first().map(|first| open_entry(first, &wrap)) {
+                None | Some(Ok(_)) => return Ok(wrap),
+                Some(Err(e)) => last = e,
+            }
+        }
+        Err(last)
+    }
+
     /// Unlocks every key with `passphrase`.
-    pub fn unlock(&self, passphrase: &[u8]) -> Result<Vec<VaultKey>, KeyError> {
-        let wrap = self.wrap_key(passphrase)?;
+    pub fn unlock(&self, passphrase: &str) -> Result<Vec<VaultKey>, KeyError> {
+        let wrap = self.working_wrap(passphrase)?;
         self.keys.iter().map(|e| open_entry(e, &wrap)).collect()
+    }
+
+    /// Whether the file predates prepared passphrases: after a successful
+    /// unlock, [`KeyFile::upgraded`] rewrites it.
+    pub fn needs_upgrade(&self) -> bool {
+        self.kdf.passphrase.is_none()
+    }
+
+    /// For a file without `kdf.passphrase`: the same keys, in the same order,
+    /// under the prepared passphrase (same parameters, fresh salt). `None` when
+    /// the file needs no rewrite.
+    pub fn upgraded(&self, passphrase: &str) -> Result<Option<Self>, KeyError> {
+        if !self.needs_upgrade() {
+            return Ok(None);
+        }
+        let keys = self.unlock(passphrase)?;
+        Self::create(&keys, passphrase, self.kdf.params).map(Some)
     }
 
     /// Adds `keys` that are not already present (importing never replaces a key).
     /// Returns how many were added.
-    pub fn import(&mut self, passphrase: &[u8], keys: &[VaultKey]) -> Result<usize, KeyError> {
-        let wrap = self.wrap_key(passphrase)?;
-        // Prove the passphrase is right before adding anything under it.
-        if let Some(first) = self.keys.first() {
-            open_entry(first, &wrap)?;
-        }
+    pub fn import(&mut self, passphrase: &str, keys: &[VaultKey]) -> Result<usize, KeyError> {
+        // Proves the passphrase is right before adding anything under it.
+        let wrap = self.working_wrap(passphrase)?;
         let mut added = 0;
         for k in keys {
             added += usize::from(self.add_sealed(k, &wrap)?);
@@ -208,8 +297,8 @@ impl KeyFile {
     /// Re-protects the keys under a new passphrase (fresh salt, given parameters).
     pub fn change_passphrase(
         &self,
-        old: &[u8],
-        new: &[u8],
+        old: &str,
+        new: &str,
         params: KdfParams,
     ) -> Result<Self, KeyError> {
         let keys = self.unlock(old)?;
@@ -288,16 +377,16 @@ mod tests {
         let a = VaultKey::from_bytes([1; 32]);
         let b = VaultKey::from_bytes([2; 32]);
         let mut f =
-            KeyFile::create(std::slice::from_ref(&a), b"pw", KdfParams::INSECURE_TEST).unwrap();
+            KeyFile::create(std::slice::from_ref(&a), "pw", KdfParams::INSECURE_TEST).unwrap();
         let f2 = KeyFile::from_json(&f.to_json()).unwrap();
         assert_eq!(f2, f);
-        assert_eq!(f.unlock(b"pw").unwrap()[0].as_bytes(), a.as_bytes());
-        assert_eq!(f.unlock(b"nope").err(), Some(KeyError::WrongPassphrase));
+        assert_eq!(f.unlock("pw").unwrap()[0].as_bytes(), a.as_bytes());
+        assert_eq!(f.unlock("nope").err(), Some(KeyError::WrongPassphrase));
         assert_eq!(
-            f.import(b"nope", std::slice::from_ref(&b)).err(),
+            f.import("nope", std::slice::from_ref(&b)).err(),
             Some(KeyError::WrongPassphrase)
         );
-        assert_eq!(f.import(b"pw", &[b.clone(), a.clone()]).unwrap(), 1);
+        assert_eq!(f.import("pw", &[b.clone(), a.clone()]).unwrap(), 1);
         assert_eq!(f.keys.len(), 2);
         assert_eq!(
             f.keys[0].key_id,
@@ -305,10 +394,10 @@ mod tests {
             "the default key never changes on import"
         );
         let g = f
-            .change_passphrase(b"pw", b"new", KdfParams::INSECURE_TEST)
+            .change_passphrase("pw", "new", KdfParams::INSECURE_TEST)
             .unwrap();
-        assert_eq!(g.unlock(b"new").unwrap().len(), 2);
-        assert!(g.unlock(b"pw").is_err());
+        assert_eq!(g.unlock("new").unwrap().len(), 2);
+        assert!(g.unlock("pw").is_err());
     }
 
     #[test]
@@ -323,7 +412,7 @@ mod tests {
         ));
         let f = KeyFile::create(
             &[VaultKey::from_bytes([1; 32])],
-            b"pw",
+            "pw",
             KdfParams::INSECURE_TEST,
         )
         .unwrap();
@@ -332,8 +421,95 @@ mod tests {
             .replace("\"m_cost_kib\": 64", "\"m_cost_kib\": 99999999");
         let greedy = KeyFile::from_json(&greedy).unwrap();
         assert!(matches!(
-            greedy.unlock(b"pw"),
+            greedy.unlock("pw"),
             Err(KeyError::BadKdfParams(_))
+        ));
+    }
+
+    /// A file as writers before prepared passphrases made it: wrapped under
+    /// the passphrase's exact bytes, without `kdf.passphrase`.
+    fn legacy(keys: &[VaultKey], raw: &[u8]) -> KeyFile {
+        let mut f = KeyFile::create(keys, "placeholder", KdfParams::INSECURE_TEST).unwrap();
+        f.kdf.passphrase = None;
+        let wrap = f.wrap_key(raw).unwrap();
+        f.keys.clear();
+        for k in keys {
+            f.add_sealed(k, &wrap).unwrap();
+        }
+        f
+    }
+
+    const NFC: &str = "Ångström café\u{00a0}clé";
+    const NFD: &str = "A\u{030a}ngstro\u{0308}m cafe\u{0301}\u{00a0}cle\u{0301}";
+
+    #[test]
+    fn passphrases_are_prepared_as_opaque_strings() {
+        assert_ne!(NFC.as_bytes(), NFD.as_bytes());
+        let prepared = prepare_passphrase(NFD).unwrap();
+        assert_eq!(
+            prepared.as_str(),
+            "Ångström café clé",
+            "NFC, and U+00A0 became U+0020"
+        );
+        assert_eq!(prepare_passphrase(NFC).unwrap().as_str(), prepared.as_str());
+        assert!(matches!(
+            prepare_passphrase(""),
+            Err(KeyError::BadPassphrase(_))
+        ));
+        assert!(matches!(
+            prepare_passphrase("tab\there"),
+            Err(KeyError::BadPassphrase(_))
+        ));
+        let k = VaultKey::from_bytes([5; 32]);
+        let f = KeyFile::create(std::slice::from_ref(&k), NFD, KdfParams::INSECURE_TEST).unwrap();
+        assert!(f.to_json().contains("\"passphrase\": \"nfc\""));
+        assert!(!f.needs_upgrade());
+        for form in [NFC, NFD] {
+            assert_eq!(f.unlock(form).unwrap()[0].as_bytes(), k.as_bytes());
+        }
+        assert!(matches!(
+            f.unlock("Angstrom cafe cle"),
+            Err(KeyError::WrongPassphrase)
+        ));
+    }
+
+    #[test]
+    fn a_legacy_file_opens_with_either_form_before_and_after_the_rewrite() {
+        let a = VaultKey::from_bytes([6; 32]);
+        let b = VaultKey::from_bytes([7; 32]);
+        let old = legacy(&[a.clone(), b.clone()], NFD.as_bytes());
+        let old = KeyFile::from_json(&old.to_json()).unwrap();
+        assert!(old.needs_upgrade());
+        for form in [NFD, NFC] {
+            assert_eq!(old.unlock(form).unwrap().len(), 2, "{form:?}");
+        }
+        assert!(matches!(
+            old.unlock("wrong"),
+            Err(KeyError::WrongPassphrase)
+        ));
+        let new = old.upgraded(NFC).unwrap().unwrap();
+        assert!(!new.needs_upgrade());
+        assert_eq!(new.kdf_params(), old.kdf_params());
+        let ids: Vec<_> = new.keys.iter().map(|e| e.key_id.clone()).collect();
+        assert_eq!(
+            ids,
+            old.keys
+                .iter()
+                .map(|e| e.key_id.clone())
+                .collect::<Vec<_>>(),
+            "same keys, same order"
+        );
+        for form in [NFD, NFC] {
+            assert_eq!(new.unlock(form).unwrap().len(), 2, "{form:?}");
+        }
+        assert!(new.upgraded(NFC).unwrap().is_none());
+        // An unknown preparation is refused, not guessed.
+        let odd = new
+            .to_json()
+            .replace("\"passphrase\": \"nfc\"", "\"passphrase\": \"nfkc\"");
+        assert!(matches!(
+            KeyFile::from_json(&odd).unwrap().unlock(NFC),
+            Err(KeyError::BadKeyFile(_))
         ));
     }
 
@@ -341,16 +517,13 @@ mod tests {
     fn refuses_parameters_below_the_minimum() {
         let f = KeyFile::create(
             &[VaultKey::from_bytes([1; 32])],
-            b"pw",
+            "pw",
             KdfParams::INSECURE_TEST,
         )
         .unwrap();
         // 64 KiB with 2 passes: not the unit tests' own setting, and too weak.
         let weak = f.to_json().replace("\"t_cost\": 1", "\"t_cost\": 2");
-        let err = KeyFile::from_json(&weak)
-            .unwrap()
-            .unlock(b"pw")
-            .unwrap_err();
+        let err = KeyFile::from_json(&weak).unwrap().unlock("pw").unwrap_err();
         assert!(
             matches!(
                 err,
@@ -368,7 +541,7 @@ mod tests {
             p_cost: 1,
         };
         assert!(matches!(
-            KeyFile::create(&[VaultKey::from_bytes([1; 32])], b"pw", one_pass),
+            KeyFile::create(&[VaultKey::from_bytes([1; 32])], "pw", one_pass),
             Err(KeyError::WeakKdfParams { .. })
         ));
     }
@@ -388,7 +561,7 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
         #[test]
-        fn wrapping_round_trips(key in any::<[u8; 32]>(), pw in proptest::collection::vec(any::<u8>(), 0..40)) {
+        fn wrapping_round_trips(key in any::<[u8; 32]>(), pw in "[a-zA-Z0-9]{1,40}") {
             let k = VaultKey::from_bytes(key);
             let f = KeyFile::create(std::slice::from_ref(&k), &pw, KdfParams::INSECURE_TEST).unwrap();
             let back = KeyFile::from_json(&f.to_json()).unwrap().unlock(&pw).unwrap();

@@ -143,13 +143,13 @@ pub fn create_key_file(
     } else {
         serde_wasm_bindgen::from_value(params).map_err(|e| bad_input(&e.to_string()))?
     };
-    Ok(KeyFile::create(&keys_of(&keys), passphrase.as_bytes(), params)?.to_json())
+    Ok(KeyFile::create(&keys_of(&keys), passphrase, params)?.to_json())
 }
 
 /// Unlocks every key in a key file.
 #[wasm_bindgen(js_name = unlockKeyFile)]
 pub fn unlock_key_file(json: &str, passphrase: &str) -> Result<Vec<WasmVaultKey>, JsValue> {
-    let keys = KeyFile::from_json(json)?.unlock(passphrase.as_bytes())?;
+    let keys = KeyFile::from_json(json)?.unlock(passphrase)?;
     Ok(keys.into_iter().map(WasmVaultKey).collect())
 }
 
@@ -161,7 +161,7 @@ pub fn import_into_key_file(
     keys: Vec<WasmVaultKey>,
 ) -> Result<String, JsValue> {
     let mut file = KeyFile::from_json(json)?;
-    file.import(passphrase.as_bytes(), &keys_of(&keys))?;
+    file.import(passphrase, &keys_of(&keys))?;
     Ok(file.to_json())
 }
 
@@ -170,9 +170,17 @@ pub fn import_into_key_file(
 pub fn change_key_file_passphrase(json: &str, old: &str, new: &str) -> Result<String, JsValue> {
     let file = KeyFile::from_json(json)?;
     let params = file.kdf_params();
-    Ok(file
-        .change_passphrase(old.as_bytes(), new.as_bytes(), params)?
-        .to_json())
+    Ok(file.change_passphrase(old, new, params)?.to_json())
+}
+
+/// For a key file written before passphrases were prepared (FORMAT.md §5):
+/// the same keys under the prepared passphrase, as JSON, to store in its
+/// place; `undefined` when the file needs no rewrite.
+#[wasm_bindgen(js_name = upgradeKeyFile)]
+pub fn upgrade_key_file(json: &str, passphrase: &str) -> Result<Option<String>, JsValue> {
+    Ok(KeyFile::from_json(json)?
+        .upgraded(passphrase)?
+        .map(|f| f.to_json()))
 }
 
 /// Public facts about a key file: `[{keyId, recipient}]`, no passphrase needed.

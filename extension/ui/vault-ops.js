@@ -97,7 +97,12 @@ export async function unlock(passphrase) {
   const { keyfile } = await ext.storage.local.get('keyfile');
   if (!keyfile) throw coded('no_key', 'No key yet: set Cloak up first.');
   await refuseWhilePending();
-  await storeUnlocked(cloak.unlockKeyFile(keyfile, passphrase));
+  const keys = cloak.unlockKeyFile(keyfile, passphrase);
+  // A key file from before passphrases were prepared (FORMAT.md §5) is
+  // rewritten once, in one storage write, so every form of it opens from now on.
+  const upgraded = cloak.upgradeKeyFile(keyfile, passphrase);
+  if (upgraded) await ext.storage.local.set({ keyfile: upgraded });
+  await storeUnlocked(keys);
 }
 
 /** Imports a key file (from another device or `cloak key new`). Adds, never replaces. */

@@ -115,6 +115,35 @@ for (const browserName of BROWSERS) {
       await cb.protect(site.url);
     });
 
+    it('a passphrase set in NFD opens with its NFC form (and the reverse)', async () => {
+      const nfd = 'A\u030angstro\u0308m cafe\u0301 cle\u0301 horse battery';
+      const nfc = nfd.normalize('NFC');
+      assert.notEqual(nfd, nfc);
+      assert.equal((await ops('changePassphrase', PASSPHRASE, nfd)).code, undefined);
+      await cb.lock();
+      assert.equal((await ops('unlock', nfc)).code, undefined, 'the NFC form opens an NFD-set key file');
+      assert.equal((await ops('changePassphrase', nfc, PASSPHRASE)).code, undefined);
+      await cb.lock();
+      assert.equal((await ops('unlock', PASSPHRASE)).code, undefined);
+      assert.deepEqual(await keyIds(), [keyId]);
+    });
+
+    it('a key file from before prepared passphrases is rewritten once, atomically, on unlock', async () => {
+      const marked = await cb.keyFile();
+      assert.match(marked, /"passphrase": "nfc"/);
+      const legacy = marked.replace(/,\s*"passphrase": "nfc"/, '');
+      assert.doesNotMatch(legacy, /"passphrase"/);
+      await cb.inExtension(async (k) => (globalThis.browser ?? globalThis.chrome).storage.local.set({ keyfile: k }), legacy);
+      await cb.lock();
+      assert.equal((await ops('unlock', PASSPHRASE)).code, undefined);
+      const rewritten = await cb.keyFile();
+      assert.match(rewritten, /"passphrase": "nfc"/);
+      assert.deepEqual(await keyIds(), [keyId], 'the same key, not a new one');
+      await cb.lock();
+      assert.equal((await ops('unlock', PASSPHRASE)).code, undefined);
+      assert.equal(await cb.keyFile(), rewritten, 'rewritten once');
+    });
+
     it('a protected site blocks uploads while setup is unfinished, and the page gets no file', async () => {
       site.reset();
       const fx = makeFixtures(1, 30_000);

@@ -64,8 +64,7 @@ pub fn run(cmd: KeyCommand) -> Result<()> {
                 true,
             )?;
             secret::check_new(&new)?;
-            let changed =
-                file.change_passphrase(old.as_bytes(), new.as_bytes(), KdfParams::RECOMMENDED)?;
+            let changed = file.change_passphrase(&old, &new, KdfParams::RECOMMENDED)?;
             save(&key, &changed, true)?;
             println!("Passphrase changed for {}", key.display());
             Ok(())
@@ -92,7 +91,7 @@ fn write_new(out: &Path, key: &VaultKey, pass: &PassphraseArgs) -> Result<()> {
     secret::check_new(&passphrase)?;
     let file = KeyFile::create(
         std::slice::from_ref(key),
-        passphrase.as_bytes(),
+        &passphrase,
         KdfParams::RECOMMENDED,
     )?;
     save(out, &file, false)
@@ -119,7 +118,7 @@ fn passphrase_for(path: &Path, pass: &PassphraseArgs) -> Result<zeroize::Zeroizi
 pub fn unlock(path: &Path, pass: &PassphraseArgs) -> Result<Vec<VaultKey>> {
     let file = load(path)?;
     let passphrase = passphrase_for(path, pass)?;
-    Ok(file.unlock(passphrase.as_bytes())?)
+    Ok(file.unlock(&passphrase)?)
 }
 
 fn save(path: &Path, file: &KeyFile, replace: bool) -> Result<()> {
@@ -142,14 +141,14 @@ fn import(path: &Path, from: Option<&Path>, recovery: bool, pass: &PassphraseArg
                 false,
             )?;
             other_file
-                .unlock(other_pass.as_bytes())
+                .unlock(&other_pass)
                 .with_context(|| format!("{}", other.display()))?
         }
         (None, true) => vec![VaultKey::from_recovery_key(&secret::recovery_key()?)?],
         (None, false) => bail!("say what to import: --from KEYFILE or --recovery"),
     };
     let passphrase = passphrase_for(path, pass)?;
-    let added = file.import(passphrase.as_bytes(), &incoming)?;
+    let added = file.import(&passphrase, &incoming)?;
     save(path, &file, true)?;
     println!(
         "Imported {added} new key(s); {} already present",
