@@ -20,6 +20,7 @@ pub mod metadata;
 pub mod name;
 pub mod protocol;
 pub mod stream;
+pub mod strength;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
@@ -29,3 +30,4 @@ pub use keys::{Identity, KeyId, Recipient, VaultKey};
 pub use metadata::Metadata;
 pub use name::safe_file_name;
 pub use protocol::{Decryptor, EncryptOptions, Encryptor, Keyring, ciphertext_len};
+pub use strength::{MIN_SCORE, Strength, passphrase_strength};

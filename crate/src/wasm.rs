@@ -183,6 +183,25 @@ pub fn upgrade_key_file(json: &str, passphrase: &str) -> Result<Option<String>, 
         .map(|f| f.to_json()))
 }
 
+/// The strength of a new passphrase, `{score, ok, warning?, suggestions}`,
+/// by the estimator and threshold the CLI uses (crate::strength).
+#[wasm_bindgen(js_name = passphraseStrength)]
+pub fn passphrase_strength(passphrase: &str) -> Object {
+    let s = crate::passphrase_strength(passphrase);
+    let o = Object::new();
+    set(&o, "score", &f64::from(s.score).into());
+    set(&o, "ok", &s.ok.into());
+    if let Some(w) = s.warning {
+        set(&o, "warning", &w.into());
+    }
+    let hints = js_sys::Array::new();
+    for h in s.suggestions {
+        hints.push(&h.into());
+    }
+    set(&o, "suggestions", &hints);
+    o
+}
+
 /// Public facts about a key file: `[{keyId, recipient}]`, no passphrase needed.
 #[wasm_bindgen(js_name = describeKeyFile)]
 pub fn describe_key_file(json: &str) -> Result<js_sys::Array, JsValue> {

@@ -422,3 +422,24 @@ fn inspect_fails_for_every_invalid_file() {
         assert!(err.contains("truncated"), "{err}");
     }
 }
+
+#[test]
+fn a_weak_scripted_passphrase_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cloak(dir.path(), &["key", "new", "--out", "weak.key"])
+        .env("CLOAK_PASSPHRASE", "password")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "a script's passphrase is warned about, not refused"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("warning: the passphrase is too weak"), "{err}");
+    let out = cloak(dir.path(), &["key", "new", "--out", "ok.key"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("too weak"));
+}

@@ -14,16 +14,24 @@ function show(step) {
 $('choose-create').addEventListener('click', () => show('step-create'));
 $('choose-import').addEventListener('click', () => show('step-import'));
 
-$('pass1').addEventListener('input', () => {
-  $('strength').textContent = $('pass1').value ? strength($('pass1').value).text : '';
-});
+/** Shows a passphrase field's strength in its meter and text. */
+async function showStrength(input, meter, text) {
+  const value = input.value;
+  const s = value ? await strength(value) : { score: 0, text: '' };
+  if (input.value !== value) return; // typed on meanwhile
+  meter.value = s.score;
+  text.textContent = s.text;
+}
+$('pass1').addEventListener('input', () => showStrength($('pass1'), $('strength-meter'), $('strength')));
+$('import-pass').addEventListener('input', () => showStrength($('import-pass'), $('import-strength-meter'), $('import-strength')));
 
 let recovery = '';
 $('step-create').addEventListener('submit', async (e) => {
   e.preventDefault();
   const pass = $('pass1').value;
   $('create-error').textContent = '';
-  if (!strength(pass).ok) return void ($('create-error').textContent = strength(pass).text);
+  const rated = await strength(pass);
+  if (!rated.ok) return void ($('create-error').textContent = rated.text);
   if (pass !== $('pass2').value) return void ($('create-error').textContent = 'The passphrases do not match.');
   $('create').disabled = true;
   $('create').textContent = 'Creating…';
@@ -76,7 +84,11 @@ $('step-import').addEventListener('submit', async (e) => {
   $('import-error').textContent = '';
   const pass = $('import-pass').value;
   try {
-    if (!strength(pass).ok) throw new Error(strength(pass).text);
+    const existing = await hasKeyFile();
+    const rated = await strength(pass);
+    // A new Cloak passphrase is rated and repeated; an existing one is only checked by the key file.
+    if (!existing && !rated.ok) throw new Error(rated.text);
+    if (!existing && pass !== $('import-pass2').value) throw new Error('The passphrases do not match.');
     const file = $('import-file').files[0];
     if (file) await importKeyFile(await file.text(), $('import-file-pass').value, pass);
     else await importRecoveryKey($('import-recovery').value, pass);
@@ -120,6 +132,7 @@ async function firstStep() {
   if (!(await hasKeyFile())) return 'step-start';
   if (await pendingSetup()) return 'step-finish';
   $('import-pass-label').textContent = 'Your Cloak passphrase';
+  for (const id of ['import-pass2', 'import-pass2-label', 'import-strength-meter', 'import-strength']) $(id).hidden = true;
   const ids = (await describeKeys()).map((k) => k.keyId);
   $('ready-keys').textContent = ids.length ? ` (key id ${ids.join(', ')})` : '';
   return new URLSearchParams(location.search).get('step') === 'sites' ? 'step-sites' : 'step-ready';

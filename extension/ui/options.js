@@ -74,9 +74,10 @@ $('passwd').addEventListener('submit', async (e) => {
   const status = $('passwd-status');
   status.className = '';
   const next = $('new-pass').value;
-  if (!strength(next).ok) {
+  const rated = await strength(next);
+  if (!rated.ok || next !== $('new-pass2').value) {
     status.className = 'error';
-    status.textContent = strength(next).text;
+    status.textContent = rated.ok ? 'The new passphrases do not match.' : rated.text;
     return;
   }
   try {

@@ -153,15 +153,14 @@ export async function lock() {
   await send(ext, MSG.LOCK);
 }
 
-/** A rough strength estimate (bits) with advice, for feedback only. */
-export function strength(passphrase) {
-  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/].filter((r) => r.test(passphrase)).length;
-  const pool = [0, 26, 52, 62, 94][classes];
-  const bits = Math.round(passphrase.length * Math.log2(pool || 1));
-  const words = passphrase.trim().split(/\s+/).length;
-  const score = Math.max(bits, words >= 4 ? 44 + (words - 4) * 11 : 0);
-  if (passphrase.length < 8) return { score, ok: false, text: 'Too short: use at least 8 characters.' };
-  if (score < 45) return { score, ok: true, text: 'Weak: add words or characters.' };
-  if (score < 70) return { score, ok: true, text: 'Fair.' };
-  return { score, ok: true, text: 'Strong.' };
+/**
+ * A new passphrase's strength by the crate's estimator (zxcvbn) and threshold,
+ * the same the CLI applies: `{score (0-4), ok, text}`.
+ */
+export async function strength(passphrase) {
+  await ready;
+  const s = cloak.passphraseStrength(passphrase);
+  if (s.ok) return { score: s.score, ok: true, text: s.score >= 4 ? 'Strong.' : 'Strong enough.' };
+  const why = [s.warning, s.suggestions[0]].filter(Boolean).join(' ');
+  return { score: s.score, ok: false, text: `Too weak${why ? `: ${why}` : '.'} A few random words are strong and easy to type.` };
 }

@@ -59,6 +59,20 @@ for (const browserName of BROWSERS) {
     it('creating a key leaves it inactive until its recovery key is confirmed', async () => {
       assert.deepEqual(await visible(), ['step-start']);
       await click('choose-create');
+      for (const weak of ['password', 'iloveyou']) {
+        await page.$eval('#create-error', (e) => { e.textContent = ''; });
+        await page.$eval('#pass1', (e) => { e.value = ''; });
+        await page.$eval('#pass2', (e) => { e.value = ''; });
+        await page.type('#pass1', weak);
+        await page.type('#pass2', weak);
+        await click('create');
+        await page.waitForFunction(() => document.getElementById('create-error').textContent, { polling: 100 });
+        assert.match(await page.$eval('#create-error', (e) => e.textContent), /^Too weak/, `${weak} was accepted`);
+        assert.ok(await page.$eval('#strength-meter', (e) => e.value) < 3, 'the meter shows it weak');
+      }
+      assert.deepEqual(await keyIds(), [], 'no key from a weak passphrase');
+      await page.$eval('#pass1', (e) => { e.value = ''; });
+      await page.$eval('#pass2', (e) => { e.value = ''; });
       await page.type('#pass1', PASSPHRASE);
       await page.type('#pass2', PASSPHRASE);
       await click('create');

@@ -63,7 +63,7 @@ pub fn run(cmd: KeyCommand) -> Result<()> {
                 "New passphrase",
                 true,
             )?;
-            secret::check_new(&new)?;
+            secret::check_new(&new, NEW_PASSPHRASE_ENV, &PassphraseArgs::default())?;
             let changed = file.change_passphrase(&old, &new, KdfParams::RECOMMENDED)?;
             save(&key, &changed, true)?;
             println!("Passphrase changed for {}", key.display());
@@ -88,7 +88,7 @@ fn write_new(out: &Path, key: &VaultKey, pass: &PassphraseArgs) -> Result<()> {
         );
     }
     let passphrase = secret::passphrase(PASSPHRASE_ENV, pass, "New passphrase", true)?;
-    secret::check_new(&passphrase)?;
+    secret::check_new(&passphrase, PASSPHRASE_ENV, pass)?;
     let file = KeyFile::create(
         std::slice::from_ref(key),
         &passphrase,

@@ -56,14 +56,30 @@ pub fn passphrase(
     Ok(first)
 }
 
-/// Checks a new passphrase is usable.
-pub fn check_new(passphrase: &str) -> Result<()> {
-    if passphrase.chars().count() < 8 {
-        bail!(
-            "the passphrase is too short: use at least 8 characters (a few random words are best)"
-        );
+/// Checks a new passphrase against the one estimator and threshold the
+/// extension uses too. A prompted passphrase below it is refused; one from
+/// `env` or a passphrase file (scripts, tests) only gets a warning.
+pub fn check_new(passphrase: &str, env: &str, args: &PassphraseArgs) -> Result<()> {
+    let strength = cloak::passphrase_strength(passphrase);
+    if strength.ok {
+        return Ok(());
     }
-    Ok(())
+    let mut why = format!(
+        "the passphrase is too weak (strength {} of 4; Cloak needs {})",
+        strength.score,
+        cloak::MIN_SCORE
+    );
+    if let Some(warning) = &strength.warning {
+        why.push_str(&format!(": {warning}"));
+    }
+    if let Some(hint) = strength.suggestions.first() {
+        why.push_str(&format!(". {hint}"));
+    }
+    if std::env::var_os(env).is_some() || args.passphrase_file.is_some() {
+        eprintln!("cloak: warning: {why}");
+        return Ok(());
+    }
+    bail!("{why}")
 }
 
 /// Reads a recovery key: prompted on a terminal, else the first line of stdin.
