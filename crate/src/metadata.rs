@@ -34,6 +34,11 @@ pub struct Metadata {
     /// Content size in bytes, when known before encryption.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
+    /// The folders the file was in, relative to what the user selected
+    /// ("Taxes/2024"), when they are hidden from the site. Attacker-controlled:
+    /// pass it through [`crate::name::safe_folders`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
     /// Zero bytes of size padding after the content (requires `size`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub padding: u64,
@@ -111,7 +116,7 @@ fn wrong_member(record: &[u8]) -> &'static str {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(record) else {
         return "record is not a JSON object";
     };
-    let checks: [MemberCheck; 5] = [
+    let checks: [MemberCheck; 6] = [
         (
             "name",
             serde_json::Value::is_string,
@@ -136,6 +141,11 @@ fn wrong_member(record: &[u8]) -> &'static str {
             "padding",
             serde_json::Value::is_u64,
             "member \"padding\" is not a non-negative integer",
+        ),
+        (
+            "folder",
+            serde_json::Value::is_string,
+            "member \"folder\" is not a string",
         ),
     ];
     checks
@@ -233,7 +243,7 @@ mod tests {
         #[test]
         fn region_round_trips(name in proptest::option::of("\\PC{0,300}"), mime in proptest::option::of("[a-z/+.-]{0,40}"),
                               mtime in proptest::option::of(any::<i64>()), size in proptest::option::of(0u64..(1 << 53))) {
-            let m = Metadata { name, mime_type: mime, modified_ms: mtime, size, padding: 0 };
+            let m = Metadata { name, mime_type: mime, modified_ms: mtime, size, folder: None, padding: 0 };
             let region = m.encode_region().unwrap();
             prop_assert_eq!(region.len(), m.region_len().unwrap());
             let (back, len) = Metadata::decode_region(&region).unwrap().unwrap();

@@ -87,6 +87,22 @@ pub fn safe_file_name(name: &str) -> String {
     }
 }
 
+/// Most folder levels kept from a metadata `folder` (FORMAT.md §6).
+pub const MAX_FOLDER_DEPTH: usize = 32;
+
+/// The folders of an attacker-chosen relative `folder` path ("a/b/c"), each a
+/// [`safe_file_name`]; empty, `.` and `..` components are dropped, so the
+/// result, joined under any directory, never leaves it.
+pub fn safe_folders(folder: &str) -> Vec<String> {
+    folder
+        .split(['/', '\\'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && *c != "." && *c != "..")
+        .take(MAX_FOLDER_DEPTH)
+        .map(safe_file_name)
+        .collect()
+}
+
 /// Whether `name` is already what [`safe_file_name`] would make of it.
 pub fn is_safe_file_name(name: &str) -> bool {
     safe_file_name(name) == name
@@ -115,6 +131,16 @@ mod tests {
         let long = format!("{}.tar.gz", "é".repeat(300));
         let s = safe_file_name(&long);
         assert!(s.len() <= MAX_NAME_BYTES && s.ends_with(".gz"));
+    }
+
+    #[test]
+    fn folders_never_leave_the_destination() {
+        assert_eq!(safe_folders("Taxes/2024"), ["Taxes", "2024"]);
+        assert_eq!(safe_folders("../../etc"), ["etc"]);
+        assert_eq!(safe_folders("/abs//./x\\..\\y"), ["abs", "x", "y"]);
+        assert_eq!(safe_folders("C:/con/a\u{202E}b"), ["C_", "_con", "a_b"]);
+        assert!(safe_folders("").is_empty());
+        assert_eq!(safe_folders(&"a/".repeat(100)).len(), MAX_FOLDER_DEPTH);
     }
 
     proptest! {

@@ -443,3 +443,46 @@ fn a_weak_scripted_passphrase_is_warned_about() {
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stderr).contains("too weak"));
 }
+
+#[test]
+fn hidden_folders_come_back_inside_the_output_folder_only() {
+    let (_d, dir) = setup();
+    let text = std::fs::read_to_string(dir.join("me.key")).unwrap();
+    let key = cloak::KeyFile::from_json(&text)
+        .unwrap()
+        .unlock(PASS)
+        .unwrap()
+        .remove(0);
+    for (i, folder) in ["Taxes/2024", "../../escape/x", "/abs/olute"]
+        .into_iter()
+        .enumerate()
+    {
+        let meta = cloak::Metadata {
+            name: Some("receipt.pdf".into()),
+            folder: Some(folder.into()),
+            size: Some(3),
+            ..cloak::Metadata::default()
+        };
+        let (mut enc, mut out) =
+            cloak::Encryptor::new(&[&key], &[], &meta, &cloak::EncryptOptions::default()).unwrap();
+        enc.push(b"abc", &mut out).unwrap();
+        enc.finish(&mut out).unwrap();
+        let sub = dir.join(format!("in{i}"));
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("x.cloak"), &out).unwrap();
+        ok(&sub, &["decrypt", "--key", "../me.key", "x.cloak"]);
+    }
+    assert_eq!(
+        std::fs::read(dir.join("in0/Taxes/2024/receipt.pdf")).unwrap(),
+        b"abc"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("in1/escape/x/receipt.pdf")).unwrap(),
+        b"abc"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("in2/abs/olute/receipt.pdf")).unwrap(),
+        b"abc"
+    );
+    assert!(!dir.join("escape").exists() && !std::path::Path::new("/abs/olute").exists());
+}

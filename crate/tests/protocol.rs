@@ -49,6 +49,7 @@ fn meta(name: &str, size: Option<u64>) -> Metadata {
         mime_type: Some("text/plain".into()),
         modified_ms: Some(1_700_000_000_000),
         size,
+        folder: None,
         padding: 0,
     }
 }

@@ -37,6 +37,30 @@ async function unlockedKey(panel, cancelled) {
   return key;
 }
 
+/**
+ * With "hide file names", the path the site sees for each file: every folder
+ * component replaced by a random name, the same one for the same folder
+ * within this selection, so the tree keeps its shape and nothing of its
+ * names. Returns [sitePaths, realFolders]; the real folders travel only in
+ * the encrypted metadata.
+ */
+function hiddenPaths(paths, names) {
+  const folderNames = new Map(); // real folder path -> random name of its last component
+  const sitePaths = [];
+  const realFolders = [];
+  for (const [i, path] of paths.entries()) {
+    const parts = path ? path.split('/').slice(0, -1) : [];
+    const hidden = parts.map((_, k) => {
+      const real = parts.slice(0, k + 1).join('/');
+      if (!folderNames.has(real)) folderNames.set(real, randomName());
+      return folderNames.get(real);
+    });
+    sitePaths[i] = parts.length ? [...hidden, names[i]].join('/') : '';
+    realFolders[i] = parts.join('/');
+  }
+  return [sitePaths, realFolders];
+}
+
 function randomName() {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -129,15 +153,16 @@ export class EncryptionQueue {
       const key = await unlockedKey(panel, () => cancelled);
       const { settings = {} } = await ext.storage.local.get('settings');
       const out = [];
-      const outPaths = [];
       let made = 0;
+      const names = files.map((f) => (settings.hideNames ? `${randomName()}.cloak` : `${f.name}.cloak`));
+      const [outPaths, folders] = settings.hideNames
+        ? hiddenPaths(paths, names)
+        : [paths.map((p, i) => (p ? p.replace(/[^/]*$/, names[i]) : '')), []];
       // The worker posts the ciphertexts a segment at a time; each File is a slice of one.
       const onSegment = ({ first, spans, file: staged }) => {
         for (const [k, [start, end]] of spans.entries()) {
           const i = first + k;
-          const name = settings.hideNames ? `${randomName()}.cloak` : `${files[i].name}.cloak`;
-          out[i] = new File([staged.slice(start, end)], name, { type: 'application/octet-stream', lastModified: this.stamp() });
-          outPaths[i] = paths[i] ? paths[i].replace(/[^/]*$/, name) : '';
+          out[i] = new File([staged.slice(start, end)], names[i], { type: 'application/octet-stream', lastModified: this.stamp() });
           made++;
         }
       };
@@ -145,7 +170,7 @@ export class EncryptionQueue {
         panel.progress(index, files[index].size ? done / files[index].size : 1, before[index] + done, totalBytes);
       };
       if (cancelled) throw new CloakError('cancelled', 'You cancelled the upload.');
-      await this.run({ files, keyBytes: key, pad: Boolean(settings.pad) }, { onProgress, onSegment });
+      await this.run({ files, folders, keyBytes: key, pad: Boolean(settings.pad) }, { onProgress, onSegment });
       if (cancelled) throw new CloakError('cancelled', 'You cancelled the upload.');
       if (made !== files.length) throw new CloakError('error', 'Encryption failed: a file is missing from the output.');
       send(ext, MSG.RECORD_OP, { name: batchLabel(files, paths), status: 'encrypted', size: totalBytes }).catch(() => {});

@@ -11,14 +11,14 @@ import { fileMetadata, hexToBytes, readFile } from '../shared/staging.js';
  * returns the ciphertext length the format prescribes. The key object is
  * handed to the crate, which owns (and zeroizes) it from then on.
  */
-export async function sealFile(file, keyHex, { pad = false, engine = 'webcrypto', sink, onProgress = () => {} }) {
+export async function sealFile(file, keyHex, { pad = false, engine = 'webcrypto', folder = '', sink, onProgress = () => {} }) {
   const keys = () => [VaultKey.fromBytes(hexToBytes(keyHex))];
   if (engine !== 'reference' && globalThis.crypto?.subtle) {
-    const plan = planEncryption(keys(), [], fileMetadata(file), pad);
+    const plan = planEncryption(keys(), [], fileMetadata(file, folder), pad);
     await sealWithWebCrypto(plan, file, (bytes) => sink.write(bytes), onProgress);
     return plan.totalLength;
   }
-  const enc = new Encryptor(keys(), [], fileMetadata(file), pad);
+  const enc = new Encryptor(keys(), [], fileMetadata(file, folder), pad);
   try {
     const expected = enc.expectedLength();
     sink.write(enc.head());

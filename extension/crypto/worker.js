@@ -95,7 +95,7 @@ async function sealBatch(files, segments, options, report) {
   for (const [index, file] of files.entries()) {
     if (file.size <= SMALL_FILE) {
       const staged = new Sink(null);
-      const sealed = sealFile(file, options.keyBytes, { ...options, sink: staged }).then((expected) => ({ index, staged, expected }));
+      const sealed = sealFile(file, options.keyBytes, { ...options, folder: options.folders?.[index] ?? '', sink: staged }).then((expected) => ({ index, staged, expected }));
       sealed.catch(() => {}); // awaited in order below; an earlier failure may leave it unread
       window.push(sealed);
       if (window.length >= SMALL_IN_FLIGHT) await placeNext();
@@ -103,13 +103,13 @@ async function sealBatch(files, segments, options, report) {
     }
     while (window.length) await placeNext();
     const onProgress = (done) => report(index, done);
-    await place(index, (sink) => sealFile(file, options.keyBytes, { ...options, sink, onProgress }));
+    await place(index, (sink) => sealFile(file, options.keyBytes, { ...options, folder: options.folders?.[index] ?? '', sink, onProgress }));
   }
   while (window.length) await placeNext();
   await segments.post();
 }
 
-async function encryptBatch({ job, files, keyBytes, pad, engine, reusedReads }) {
+async function encryptBatch({ job, files, folders, keyBytes, pad, engine, reusedReads }) {
   await ready;
   allowReusedReads(reusedReads);
   await swept;
@@ -124,7 +124,7 @@ async function encryptBatch({ job, files, keyBytes, pad, engine, reusedReads }) 
     reportedAt = now;
   };
   try {
-    await sealBatch(files, segments, { keyBytes, pad, engine }, report);
+    await sealBatch(files, segments, { keyBytes, pad, engine, folders }, report);
     postMessage({ type: 'done', job, wornOut: readerWornOut() });
   } catch (err) {
     await segments.discard();

@@ -4,10 +4,14 @@
 
 export const hexToBytes = (hex) => Uint8Array.from(hex.match(/../g), (b) => parseInt(b, 16));
 
-/** The metadata Cloak stores for a File. */
-export function fileMetadata(file) {
+/**
+ * The metadata Cloak stores for a File; `folder` ("Taxes/2024"), when its
+ * folders are hidden from the site, travels only inside the encryption.
+ */
+export function fileMetadata(file, folder = '') {
   const metadata = { name: file.name, mtime: file.lastModified, size: file.size };
   if (file.type) metadata.type = file.type;
+  if (folder) metadata.folder = folder;
   return metadata;
 }
 

@@ -382,6 +382,40 @@ for (const browserName of BROWSERS) {
       return pickFirefoxFolder(cb.browser, page, '#folder', dir);
     }
 
+    it('hide file names with a folder: no folder name reaches the site, and each comes back', async () => {
+      const fx = fresh(3, 5000);
+      const hiddenFolder = `FOLDER-MARKER-${Date.now().toString(16)}`;
+      mkdirSync(join(fx.dir, hiddenFolder));
+      for (const f of fx.files.slice(1)) {
+        renameSync(f.path, join(fx.dir, hiddenFolder, f.name));
+        f.path = join(fx.dir, hiddenFolder, f.name);
+      }
+      const top = fx.dir.split('/').pop();
+      site.watch([...fx.markers, top, hiddenFolder]);
+      await cb.setSettings({ hideNames: true });
+      try {
+        const page = await openApp('folder');
+        await pickFolder(page, fx.dir);
+        const { seen } = await expectEncrypted(page, fx);
+        const stored = [...site.stored.keys()];
+        assert.deepEqual(site.hits, [], 'no folder or file name reached the site');
+        for (const name of stored) assert.match(name, /^([0-9a-f]{24}\/)+[0-9a-f]{24}\.cloak$/, name);
+        const change = seen.find((x) => x.event === 'change');
+        for (const f of change.files) assert.doesNotMatch(f.path, new RegExp(`${top}|${hiddenFolder}`), 'the page saw a folder name');
+        const prefixes = new Set(stored.map((n) => n.split('/')[0]));
+        assert.equal(prefixes.size, 1, 'one random name for the selected folder, shared by all its files');
+        const nested = stored.filter((n) => n.split('/').length === 3);
+        assert.equal(nested.length, 2, 'the nested folder keeps its place in the tree');
+        assert.equal(new Set(nested.map((n) => n.split('/')[1])).size, 1, 'and one random name');
+        const back = [...site.stored.values()].map((bytes) => cliDecrypt(keyFile, bytes));
+        assert.deepEqual(back.map((b) => `${b.folder}/${b.name}`).sort(), [
+          `${top}/${fx.files[0].name}`, `${top}/${hiddenFolder}/${fx.files[1].name}`, `${top}/${hiddenFolder}/${fx.files[2].name}`,
+        ].sort(), 'the CLI restores the real folders');
+      } finally {
+        await cb.setSettings({});
+      }
+    });
+
     it('folder input (webkitdirectory): every file, relative paths kept', async () => {
       const fx = fresh(3, 10_000);
       const page = await openApp('folder');

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { PASSPHRASE, ROOT } from './cloak.mjs';
 
 export const CLI = join(ROOT, 'target/release/cloak');
@@ -51,6 +51,9 @@ export function cliDecrypt(keyFileJson, bytes) {
   execFileSync(CLI, ['decrypt', '--key', join(work, 'key.json'), join(work, 'out', 'input.cloak')], {
     env: { ...process.env, CLOAK_PASSPHRASE: PASSPHRASE }, stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const name = readdirSync(join(work, 'out')).find((n) => n !== 'input.cloak');
-  return { name, body: readFileSync(join(work, 'out', name)) };
+  // A file whose folders were hidden comes back inside them.
+  const out = readdirSync(join(work, 'out'), { recursive: true, withFileTypes: true })
+    .find((e) => e.isFile() && !(e.name === 'input.cloak' && (e.parentPath ?? e.path) === join(work, 'out')));
+  const folder = relative(join(work, 'out'), out.parentPath ?? out.path);
+  return { name: out.name, folder, body: readFileSync(join(out.parentPath ?? out.path, out.name)) };
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
+use cloak::name::safe_folders;
 use cloak::{Decryptor, EncryptOptions, Encryptor, Keyring, Metadata, Recipient, safe_file_name};
 
 use crate::cli::{DecryptArgs, EncryptArgs};
@@ -51,6 +52,7 @@ pub fn encrypt(args: &EncryptArgs) -> Result<()> {
         name,
         modified_ms: input.modified_ms,
         size: input.size,
+        folder: None,
         padding: 0,
     };
     let (dest, mut out) = encrypt_destination(args, input.path.as_deref())?;
@@ -152,7 +154,14 @@ pub fn decrypt(args: &DecryptArgs) -> Result<()> {
         Some(o) => out.commit(Some(o), args.force),
         None => {
             let name = original_name(&meta, input.path.as_deref());
-            let written = out.commit_unique(&out_dir, &name)?;
+            // Folders hidden from the site come back under the output's folder.
+            let mut dir = out_dir.clone();
+            for folder in meta.folder.as_deref().map(safe_folders).unwrap_or_default() {
+                dir.push(folder);
+            }
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+            let written = out.commit_unique(&dir, &name)?;
             eprintln!("cloak: decrypted to {}", written.display());
             Ok(())
         }

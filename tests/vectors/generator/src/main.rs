@@ -527,6 +527,13 @@ fn cloak_vectors(out: &mut Out) {
             24,
         ),
         (
+            "cloak-hidden-folder",
+            To::Vault,
+            json!({"name": "receipt.pdf", "folder": "Taxes/2024", "size": 10}),
+            10,
+            0,
+        ),
+        (
             "cloak-unknown-metadata-field",
             To::Vault,
             json!({"name": "x", "size": 1, "future": [1, 2]}),
