@@ -24,6 +24,11 @@ fn cloak(dir: &Path, args: &[&str]) -> Command {
     c
 }
 
+/// `cloak decrypt INPUT -o big.bin` in `dir`.
+fn decrypt_to_file(dir: &Path, input: &str) -> Command {
+    cloak(dir, &["decrypt", "--key", "me.key", input, "-o", "big.bin"])
+}
+
 fn listing(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(dir)
         .unwrap()
@@ -101,19 +106,7 @@ fn a_signal_mid_decrypt_to_a_file_leaves_only_the_input() {
     let d = dir.path();
     let before = listing(d);
     for signal in ["INT", "TERM", "HUP"] {
-        let mut child = cloak(
-            d,
-            &[
-                "decrypt",
-                "--key",
-                "me.key",
-                "big.bin.cloak",
-                "-o",
-                "big.bin",
-            ],
-        )
-        .spawn()
-        .unwrap();
+        let mut child = decrypt_to_file(d, "big.bin.cloak").spawn().unwrap();
         let partial = wait_for_partial(d, &mut child, 4 << 20);
         let mode = fs::metadata(&partial).unwrap().permissions().mode() & 0o777;
         assert_eq!(
@@ -124,19 +117,7 @@ fn a_signal_mid_decrypt_to_a_file_leaves_only_the_input() {
         assert_eq!(listing(d), before, "{signal} left something behind");
     }
     // Uninterrupted, the output gets an ordinary mode only once complete.
-    let out = cloak(
-        d,
-        &[
-            "decrypt",
-            "--key",
-            "me.key",
-            "big.bin.cloak",
-            "-o",
-            "big.bin",
-        ],
-    )
-    .output()
-    .unwrap();
+    let out = decrypt_to_file(d, "big.bin.cloak").output().unwrap();
     assert!(out.status.success());
     let mode = fs::metadata(d.join("big.bin"))
         .unwrap()
@@ -161,12 +142,7 @@ fn a_signal_while_the_input_fifo_stalls_leaves_only_the_input() {
     let before = listing(d);
     let sealed = fs::read(d.join("big.bin.cloak")).unwrap();
     for signal in ["INT", "TERM", "HUP"] {
-        let mut child = cloak(
-            d,
-            &["decrypt", "--key", "me.key", "in.fifo", "-o", "big.bin"],
-        )
-        .spawn()
-        .unwrap();
+        let mut child = decrypt_to_file(d, "in.fifo").spawn().unwrap();
         // The writer sends a part, then stalls with the FIFO open.
         let mut fifo = fs::OpenOptions::new()
             .write(true)
