@@ -134,7 +134,10 @@ pub struct KeyEntry {
 pub struct KeyFile {
     cloak_keyfile: u64,
     kdf: Kdf,
-    /// The keys; the first is the default for encryption.
+    /// The key new files are encrypted to; absent: the first entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    default_key_id: Option<String>,
+    /// The keys, in the order they were added.
     pub keys: Vec<KeyEntry>,
 }
 
@@ -167,6 +170,7 @@ impl KeyFile {
                 salt: B64.encode(salt),
                 passphrase: Some(PREPARED.into()),
             },
+            default_key_id: None,
             keys: Vec::new(),
         };
         for k in keys {
@@ -259,10 +263,60 @@ impl KeyFile {
         Err(last)
     }
 
-    /// Unlocks every key with `passphrase`.
+    /// Unlocks every key with `passphrase`: the default key first, then the
+    /// others in file order.
     pub fn unlock(&self, passphrase: &str) -> Result<Vec<VaultKey>, KeyError> {
         let wrap = self.working_wrap(passphrase)?;
-        self.keys.iter().map(|e| open_entry(e, &wrap)).collect()
+        let mut keys = self
+            .keys
+            .iter()
+            .map(|e| open_entry(e, &wrap))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(i) = self.default_index() {
+            keys[..=i].rotate_right(1);
+        }
+        Ok(keys)
+    }
+
+    fn default_index(&self) -> Option<usize> {
+        match &self.default_key_id {
+            Some(id) => self.keys.iter().position(|e| &e.key_id == id),
+            None => (!self.keys.is_empty()).then_some(0),
+        }
+    }
+
+    /// The id of the key new files are encrypted to.
+    pub fn default_key_id(&self) -> Option<&str> {
+        self.default_index().map(|i| self.keys[i].key_id.as_str())
+    }
+
+    /// Key rotation: adds `key` (if new) and makes it the default for new
+    /// files; every other key stays, to decrypt what was made with it.
+    pub fn rotate(&mut self, passphrase: &str, key: &VaultKey) -> Result<(), KeyError> {
+        self.import(passphrase, std::slice::from_ref(key))?;
+        self.default_key_id = Some(key.key_id().to_string());
+        Ok(())
+    }
+
+    /// Deletes the key `key_id` (the user confirmed what becomes unreadable).
+    /// The last key is never deleted; a deleted default passes to the first
+    /// remaining key.
+    pub fn remove(&mut self, key_id: &str) -> Result<(), KeyError> {
+        let Some(i) = self.keys.iter().position(|e| e.key_id == key_id) else {
+            return Err(KeyError::BadKeyFile(format!(
+                "no key {key_id} in the key file"
+            )));
+        };
+        if self.keys.len() == 1 {
+            return Err(KeyError::BadKeyFile(
+                "the key file's only key cannot be deleted".into(),
+            ));
+        }
+        self.keys.remove(i);
+        if self.default_key_id.as_deref() == Some(key_id) {
+            self.default_key_id = None;
+        }
+        Ok(())
     }
 
     /// Whether the file predates prepared passphrases: after a successful
@@ -278,8 +332,21 @@ impl KeyFile {
         if !self.needs_upgrade() {
             return Ok(None);
         }
-        let keys = self.unlock(passphrase)?;
-        Self::create(&keys, passphrase, self.kdf.params).map(Some)
+        self.recreated(passphrase, passphrase, self.kdf.params)
+            .map(Some)
+    }
+
+    /// The same keys, in the same order and with the same default, under `new`.
+    fn recreated(&self, old: &str, new: &str, params: KdfParams) -> Result<Self, KeyError> {
+        let default = self.default_key_id.clone();
+        let mut keys = self.unlock(old)?;
+        // unlock() puts the default first; keep the file's own order.
+        if let Some(i) = self.default_index() {
+            keys[..=i].rotate_left(1);
+        }
+        let mut file = Self::create(&keys, new, params)?;
+        file.default_key_id = default;
+        Ok(file)
     }
 
     /// Adds `keys` that are not already present (importing never replaces a key).
@@ -301,8 +368,7 @@ impl KeyFile {
         new: &str,
         params: KdfParams,
     ) -> Result<Self, KeyError> {
-        let keys = self.unlock(old)?;
-        Self::create(&keys, new, params)
+        self.recreated(old, new, params)
     }
 
     /// The Argon2id parameters stored in the file.
@@ -331,6 +397,11 @@ impl KeyFile {
         for e in &file.keys {
             e.key_id.parse::<KeyId>()?;
             e.recipient.parse::<Recipient>()?;
+        }
+        if file.default_key_id.is_some() && file.default_index().is_none() {
+            return Err(KeyError::BadKeyFile(
+                "default_key_id names no key in the file".into(),
+            ));
         }
         Ok(file)
     }
@@ -511,6 +582,56 @@ mod tests {
             KeyFile::from_json(&odd).unwrap().unlock(NFC),
             Err(KeyError::BadKeyFile(_))
         ));
+    }
+
+    #[test]
+    fn rotation_adds_a_default_and_keeps_every_key() {
+        let a = VaultKey::from_bytes([1; 32]);
+        let b = VaultKey::from_bytes([2; 32]);
+        let mut f =
+            KeyFile::create(std::slice::from_ref(&a), "pw", KdfParams::INSECURE_TEST).unwrap();
+        assert_eq!(f.default_key_id(), Some(a.key_id().to_string().as_str()));
+        assert!(
+            !f.to_json().contains("default_key_id"),
+            "readers without it use the first entry"
+        );
+        assert!(f.rotate("wrong", &b).is_err());
+        f.rotate("pw", &b).unwrap();
+        let f = KeyFile::from_json(&f.to_json()).unwrap();
+        assert_eq!(f.default_key_id(), Some(b.key_id().to_string().as_str()));
+        let keys = f.unlock("pw").unwrap();
+        assert_eq!(
+            keys.iter().map(|k| k.key_id()).collect::<Vec<_>>(),
+            [b.key_id(), a.key_id()],
+            "default first"
+        );
+        assert_eq!(
+            f.keys[0].key_id,
+            a.key_id().to_string(),
+            "the file keeps its order"
+        );
+        let g = f
+            .change_passphrase("pw", "new", KdfParams::INSECURE_TEST)
+            .unwrap();
+        assert_eq!(
+            g.default_key_id(),
+            f.default_key_id(),
+            "a new passphrase keeps the default"
+        );
+        assert_eq!(g.keys[0].key_id, a.key_id().to_string());
+        let mut h = g.clone();
+        h.remove(&b.key_id().to_string()).unwrap();
+        assert_eq!(h.default_key_id(), Some(a.key_id().to_string().as_str()));
+        assert!(
+            h.remove(&a.key_id().to_string()).is_err(),
+            "never the last key"
+        );
+        let dangling = g.to_json().replace(
+            &format!("\"default_key_id\": \"{}\"", b.key_id()),
+            &format!("\"default_key_id\": \"{}\"", "0".repeat(32)),
+        );
+        assert_ne!(dangling, g.to_json());
+        assert!(KeyFile::from_json(&dangling).is_err());
     }
 
     #[test]

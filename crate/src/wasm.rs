@@ -202,15 +202,43 @@ pub fn passphrase_strength(passphrase: &str) -> Object {
     o
 }
 
-/// Public facts about a key file: `[{keyId, recipient}]`, no passphrase needed.
+/// Key rotation: the key file with `key` added and made the default for new
+/// files (every other key kept, to decrypt).
+#[wasm_bindgen(js_name = rotateKeyFile)]
+pub fn rotate_key_file(
+    json: &str,
+    passphrase: &str,
+    key: &WasmVaultKey,
+) -> Result<String, JsValue> {
+    let mut file = KeyFile::from_json(json)?;
+    file.rotate(passphrase, &key.0)?;
+    Ok(file.to_json())
+}
+
+/// The key file without the key `key_id` (never its last key).
+#[wasm_bindgen(js_name = removeFromKeyFile)]
+pub fn remove_from_key_file(json: &str, key_id: &str) -> Result<String, JsValue> {
+    let mut file = KeyFile::from_json(json)?;
+    file.remove(key_id)?;
+    Ok(file.to_json())
+}
+
+/// Public facts about a key file: `[{keyId, recipient, default}]`, no
+/// passphrase needed.
 #[wasm_bindgen(js_name = describeKeyFile)]
 pub fn describe_key_file(json: &str) -> Result<js_sys::Array, JsValue> {
     let file = KeyFile::from_json(json)?;
     let out = js_sys::Array::new();
+    let default_id = file.default_key_id();
     for e in &file.keys {
         let o = Object::new();
         set(&o, "keyId", &e.key_id.clone().into());
         set(&o, "recipient", &e.recipient.clone().into());
+        set(
+            &o,
+            "default",
+            &(Some(e.key_id.as_str()) == default_id).into(),
+        );
         out.push(&o);
     }
     Ok(out)

@@ -486,3 +486,37 @@ fn hidden_folders_come_back_inside_the_output_folder_only() {
     );
     assert!(!dir.join("escape").exists() && !std::path::Path::new("/abs/olute").exists());
 }
+
+#[test]
+fn rotation_keeps_old_files_readable_and_encrypts_to_the_new_key() {
+    let (_d, dir) = setup();
+    std::fs::write(dir.join("old.txt"), b"before rotation").unwrap();
+    ok(&dir, &["encrypt", "--key", "me.key", "old.txt"]);
+    let before = ok(&dir, &["key", "show", "--key", "me.key"]);
+    let out = ok(&dir, &["key", "rotate", "--key", "me.key"]);
+    assert!(out.contains("CLOAKRECOVERY1-"), "{out}");
+    let shown = ok(&dir, &["key", "show", "--key", "me.key"]);
+    assert_eq!(shown.matches("key id").count(), 2, "{shown}");
+    assert_eq!(shown.matches("(default)").count(), 1, "{shown}");
+    let old_id = before.split_whitespace().nth(2).unwrap();
+    assert!(!shown.contains(&format!("{old_id} (default)")), "{shown}");
+    std::fs::write(dir.join("new.txt"), b"after rotation").unwrap();
+    ok(&dir, &["encrypt", "--key", "me.key", "new.txt"]);
+    let inspect = ok(&dir, &["inspect", "--json", "new.txt.cloak"]);
+    assert!(
+        !inspect.contains(old_id),
+        "new files go to the new default key: {inspect}"
+    );
+    std::fs::remove_file(dir.join("old.txt")).unwrap();
+    std::fs::remove_file(dir.join("new.txt")).unwrap();
+    ok(&dir, &["decrypt", "--key", "me.key", "old.txt.cloak"]);
+    ok(&dir, &["decrypt", "--key", "me.key", "new.txt.cloak"]);
+    assert_eq!(
+        std::fs::read(dir.join("old.txt")).unwrap(),
+        b"before rotation"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("new.txt")).unwrap(),
+        b"after rotation"
+    );
+}

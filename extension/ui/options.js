@@ -1,5 +1,7 @@
 import { ext } from '../shared/api.js';
-import { changePassphrase, describeKeys, keyFileJson, strength } from './vault-ops.js';
+import {
+  beginRotation, changePassphrase, deleteKey, describeKeys, finishRotation, keyFileJson, shortKeyId, strength,
+} from './vault-ops.js';
 import { parseOrigin, protectSites, unprotectSite } from './sites-ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -52,12 +54,74 @@ for (const id of ['hide-names', 'pad', 'auto-lock']) $(id).addEventListener('cha
 
 async function renderKeys() {
   const keys = await describeKeys();
-  $('keys').replaceChildren(...keys.map((k, i) => {
+  $('keys').replaceChildren(...keys.map((k) => {
+    const item = document.createElement('div');
+    item.className = 'key';
     const p = document.createElement('p');
-    p.innerText = `${i === 0 ? 'Default key' : 'Key'} ${k.keyId.slice(0, 8).toUpperCase()}\nShare this recipient so others can encrypt to you:\n${k.recipient}`;
-    return p;
+    p.innerText = `${k.default ? 'Default key (new uploads)' : 'Older key (kept to decrypt)'} ${shortKeyId(k.keyId)}\nShare this recipient so others can encrypt to you:\n${k.recipient}`;
+    item.append(p);
+    if (keys.length > 1) {
+      const form = document.createElement('form');
+      const label = document.createElement('label');
+      const input = document.createElement('input');
+      const button = document.createElement('button');
+      const error = document.createElement('p');
+      input.id = `delete-${k.keyId}`;
+      input.autocomplete = 'off';
+      label.htmlFor = input.id;
+      label.textContent = `To delete key ${shortKeyId(k.keyId)}, type ${shortKeyId(k.keyId)}. Every file encrypted only to it becomes unreadable here.`;
+      button.type = 'submit';
+      button.textContent = `Delete key ${shortKeyId(k.keyId)}`;
+      error.className = 'error';
+      error.setAttribute('role', 'alert');
+      form.append(label, input, button, error);
+      form.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        try {
+          await deleteKey(k.keyId, input.value);
+          await renderKeys();
+        } catch (err) {
+          error.textContent = err.message;
+        }
+      });
+      item.append(form);
+    }
+    return item;
   }));
 }
+
+$('rotate').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  $('rotate-error').textContent = '';
+  try {
+    const { recovery } = await beginRotation($('rotate-pass').value);
+    $('rotate-pass').value = '';
+    $('rotate-recovery').textContent = recovery;
+    $('rotate-confirm-step').hidden = false;
+    $('rotate-confirm').focus();
+  } catch (err) {
+    $('rotate-error').textContent = err.code === 'wrong_passphrase' ? 'Wrong passphrase.' : err.message;
+  }
+});
+
+$('rotate-done').addEventListener('click', async () => {
+  const last = $('rotate-recovery').textContent.split('-').pop();
+  if ($('rotate-confirm').value.trim().toUpperCase() !== last) {
+    $('rotate-error').textContent = `That does not match. Type the last group (${last.length} characters).`;
+    return;
+  }
+  try {
+    await finishRotation();
+    $('rotate-recovery').textContent = '';
+    $('rotate-confirm').value = '';
+    $('rotate-confirm-step').hidden = true;
+    $('rotate-error').textContent = '';
+    $('rotate-status').textContent = 'New uploads now use the new key. Your older keys stay, to decrypt your older files.';
+    await renderKeys();
+  } catch (err) {
+    $('rotate-error').textContent = err.message;
+  }
+});
 
 $('export').addEventListener('click', async () => {
   const json = await keyFileJson();

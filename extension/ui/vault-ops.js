@@ -133,6 +133,53 @@ export async function importRecoveryKey(text, passphrase) {
   key.free();
 }
 
+/** How a key is named to the user: the first 8 hex digits of its id, upper case. */
+export const shortKeyId = (keyId) => keyId.slice(0, 8).toUpperCase();
+
+/**
+ * A new key shown to the user for key rotation, not yet in the key file: it
+ * is added only once its recovery key is confirmed (finishRotation), so no
+ * file is ever encrypted to a key without a saved recovery key.
+ */
+let pendingRotation = null;
+
+/** Key rotation, step 1: checks the passphrase and makes the new key; changes nothing yet. */
+export async function beginRotation(passphrase) {
+  await ready;
+  const { keyfile } = await ext.storage.local.get('keyfile');
+  cloak.unlockKeyFile(keyfile, passphrase).forEach((k) => k.free());
+  pendingRotation?.key.free();
+  const key = cloak.VaultKey.generate();
+  pendingRotation = { key, passphrase };
+  return { recovery: key.recoveryKey(), keyId: key.keyId() };
+}
+
+/** Key rotation, step 2, after the recovery key was confirmed: the new key becomes the default; every older key stays. */
+export async function finishRotation() {
+  if (!pendingRotation) throw coded('no_rotation', 'Make the new key again: nothing was changed.');
+  const { key, passphrase } = pendingRotation;
+  pendingRotation = null;
+  const { keyfile } = await ext.storage.local.get('keyfile');
+  const next = cloak.rotateKeyFile(keyfile, passphrase, key);
+  key.free();
+  await ext.storage.local.set({ keyfile: next });
+  await storeUnlocked(cloak.unlockKeyFile(next, passphrase));
+}
+
+/**
+ * Deletes a key once the user typed its short id: files encrypted only to it
+ * can no longer be opened here. Locks Cloak, so the key leaves memory too.
+ */
+export async function deleteKey(keyId, typed) {
+  await ready;
+  if (String(typed).trim().toUpperCase() !== shortKeyId(keyId)) {
+    throw coded('not_confirmed', `Type ${shortKeyId(keyId)} to delete this key.`);
+  }
+  const { keyfile } = await ext.storage.local.get('keyfile');
+  await ext.storage.local.set({ keyfile: cloak.removeFromKeyFile(keyfile, keyId) });
+  await lock();
+}
+
 export async function changePassphrase(oldPass, newPass) {
   await ready;
   const { keyfile } = await ext.storage.local.get('keyfile');

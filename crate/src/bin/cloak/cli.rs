@@ -78,6 +78,16 @@ pub enum KeyCommand {
         #[arg(long, value_name = "KEYFILE")]
         key: PathBuf,
     },
+    /// Key rotation: add a new key and make it the default for new files;
+    /// every older key stays, to decrypt what was made with it. Prints the new
+    /// key's recovery key.
+    Rotate {
+        /// The key file.
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+        #[command(flatten)]
+        pass: PassphraseArgs,
+    },
     /// Print the recovery key of the default key.
     Recovery {
         /// The key file.

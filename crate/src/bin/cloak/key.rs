@@ -37,10 +37,30 @@ pub fn run(cmd: KeyCommand) -> Result<()> {
             recovery,
             pass,
         } => import(&key, from.as_deref(), recovery, &pass),
+        KeyCommand::Rotate { key, pass } => {
+            let mut file = load(&key)?;
+            let passphrase = passphrase_for(&key, &pass)?;
+            let new = VaultKey::generate()?;
+            file.rotate(&passphrase, &new)?;
+            save(&key, &file, true)?;
+            println!("New default key for new files; the older keys stay, to decrypt.");
+            print_key(&new);
+            println!();
+            println!(
+                "Recovery key of the new key (write it down; the old recovery keys do not restore it):"
+            );
+            println!("{}", new.recovery_key().as_str());
+            Ok(())
+        }
         KeyCommand::Show { key } => {
             let file = load(&key)?;
-            for (i, entry) in file.keys.iter().enumerate() {
-                let default = if i == 0 { " (default)" } else { "" };
+            let default_id = file.default_key_id().map(str::to_string);
+            for entry in &file.keys {
+                let default = if Some(&entry.key_id) == default_id.as_ref() {
+                    " (default)"
+                } else {
+                    ""
+                };
                 println!(
                     "key id {}{default}\n  recipient {}",
                     entry.key_id, entry.recipient
