@@ -223,6 +223,19 @@ pub fn remove_from_key_file(json: &str, key_id: &str) -> Result<String, JsValue>
     Ok(file.to_json())
 }
 
+/// A QR code of `text` (a recovery key) as an SVG document, for the printable
+/// recovery kit; the page shows it, the key never leaves the extension.
+#[wasm_bindgen(js_name = recoveryQrSvg)]
+pub fn recovery_qr_svg(text: &str) -> Result<String, JsValue> {
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| bad_input(&e.to_string()))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build())
+}
+
 /// Public facts about a key file: `[{keyId, recipient, default}]`, no
 /// passphrase needed.
 #[wasm_bindgen(js_name = describeKeyFile)]

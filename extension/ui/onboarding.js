@@ -1,6 +1,8 @@
+import { ext } from '../shared/api.js';
 import { KNOWN_SITES } from '../shared/sites.js';
 import {
-  createVault, describeKeys, finishSetup, hasKeyFile, importKeyFile, importRecoveryKey, pendingSetup, resumeSetup, strength,
+  createVault, describeKeys, finishSetup, hasKeyFile, importKeyFile, importRecoveryKey, pendingSetup, recoveryQrSvg, resumeSetup,
+  shortKeyId, strength,
 } from './vault-ops.js';
 import { parseOrigin, protectSites } from './sites-ui.js';
 
@@ -26,6 +28,57 @@ $('pass1').addEventListener('input', () => showStrength($('pass1'), $('strength-
 $('import-pass').addEventListener('input', () => showStrength($('import-pass'), $('import-strength-meter'), $('import-strength')));
 
 let recovery = '';
+let kitKeyId = '';
+
+/** The recovery step, as a printable kit: the key grouped, its QR code, the key id and the date. */
+async function showRecovery(info) {
+  recovery = info.recovery;
+  kitKeyId = shortKeyId(info.keyId);
+  $('recovery').textContent = recovery;
+  $('kit-key-id').textContent = kitKeyId;
+  $('kit-date').textContent = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' }).format(new Date());
+  const svg = new DOMParser().parseFromString(await recoveryQrSvg(recovery), 'image/svg+xml').documentElement;
+  svg.setAttribute('aria-hidden', 'true');
+  $('kit-qr').replaceChildren(svg);
+  show('step-recovery');
+}
+
+async function activate() {
+  await finishSetup();
+  recovery = '';
+  $('recovery').textContent = '';
+  $('kit-qr').replaceChildren();
+  show('step-sites');
+}
+
+$('print-kit').addEventListener('click', () => window.print());
+
+// A saved kit is a recovery method too: once the download is complete, the key becomes active.
+$('download-kit').addEventListener('click', async () => {
+  $('recovery-error').textContent = '';
+  const page = `<!doctype html><meta charset="utf-8"><title>Cloak recovery kit ${kitKeyId}</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:640px;margin:24px auto}.recovery{font-family:ui-monospace,monospace;font-size:1.1em;padding:10px;border:2px dashed;border-radius:8px;word-break:break-all}svg{width:240px;height:240px}</style>
+${$('recovery-kit').innerHTML}`;
+  const url = URL.createObjectURL(new Blob([page], { type: 'text/html' }));
+  try {
+    const id = await ext.downloads.download({ url, filename: `cloak-recovery-kit-${kitKeyId}.html`, saveAs: true });
+    ext.downloads.onChanged.addListener(async function done(delta) {
+      if (delta.id !== id || !delta.state) return;
+      if (delta.state.current === 'complete') {
+        ext.downloads.onChanged.removeListener(done);
+        URL.revokeObjectURL(url);
+        await activate().catch((err) => ($('recovery-error').textContent = err.message));
+      } else if (delta.state.current === 'interrupted') {
+        ext.downloads.onChanged.removeListener(done);
+        URL.revokeObjectURL(url);
+        $('recovery-error').textContent = 'The kit was not saved. Save it again, or type the last group below.';
+      }
+    });
+  } catch (err) {
+    URL.revokeObjectURL(url);
+    $('recovery-error').textContent = `The kit was not saved (${err.message}).`;
+  }
+});
 $('step-create').addEventListener('submit', async (e) => {
   e.preventDefault();
   const pass = $('pass1').value;
@@ -36,9 +89,7 @@ $('step-create').addEventListener('submit', async (e) => {
   $('create').disabled = true;
   $('create').textContent = 'Creating…';
   try {
-    ({ recovery } = await createVault(pass));
-    $('recovery').textContent = recovery;
-    show('step-recovery');
+    await showRecovery(await createVault(pass));
   } catch (err) {
     $('create-error').textContent = err.message;
   } finally {
@@ -54,10 +105,7 @@ $('recovery-done').addEventListener('click', async () => {
     return;
   }
   try {
-    await finishSetup();
-    recovery = '';
-    $('recovery').textContent = '';
-    show('step-sites');
+    await activate();
   } catch (err) {
     $('recovery-error').textContent = err.message;
   }
@@ -67,10 +115,9 @@ $('step-finish').addEventListener('submit', async (e) => {
   e.preventDefault();
   $('finish-error').textContent = '';
   try {
-    ({ recovery } = await resumeSetup($('finish-pass').value));
+    const info = await resumeSetup($('finish-pass').value);
     $('finish-pass').value = '';
-    $('recovery').textContent = recovery;
-    show('step-recovery');
+    await showRecovery(info);
   } catch (err) {
     $('finish-error').textContent = err.code === 'wrong_passphrase' ? 'Wrong passphrase.' : err.message;
   }

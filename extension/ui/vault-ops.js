@@ -133,6 +133,12 @@ export async function importRecoveryKey(text, passphrase) {
   key.free();
 }
 
+/** An SVG QR code of a recovery key, for the printable recovery kit. */
+export async function recoveryQrSvg(text) {
+  await ready;
+  return cloak.recoveryQrSvg(text);
+}
+
 /** How a key is named to the user: the first 8 hex digits of its id, upper case. */
 export const shortKeyId = (keyId) => keyId.slice(0, 8).toUpperCase();
 

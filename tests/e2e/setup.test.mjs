@@ -7,6 +7,8 @@ import { BROWSERS } from '../lib/browsers.mjs';
 import { CloakBrowser, PASSPHRASE } from '../lib/cloak.mjs';
 import { makeFixtures } from '../lib/fixtures.mjs';
 import { waitFor } from '../lib/wait.mjs';
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
 import { StorageSite } from './site/server.mjs';
 
 for (const browserName of BROWSERS) {
@@ -80,6 +82,19 @@ for (const browserName of BROWSERS) {
       recovery = await page.$eval('#recovery', (e) => e.textContent);
       assert.match(recovery, /^CLOAKRECOVERY1-/);
       assert.equal(await page.$('#copy-recovery'), null, 'no Copy button for the recovery key');
+      // The recovery kit: its QR code scans to the recovery key, which restores the same key.
+      const kit = await page.$eval('#recovery-kit', (e) => e.textContent);
+      assert.match(kit, /Cloak recovery kit/);
+      await page.bringToFront(); // a background tab renders no frame to capture
+      const shot = PNG.sync.read(Buffer.from(await (await page.$('#kit-qr')).screenshot({ type: 'png' })));
+      const scanned = jsQR(new Uint8ClampedArray(shot.data.buffer, shot.data.byteOffset, shot.data.length), shot.width, shot.height);
+      assert.equal(scanned?.data, recovery, 'the kit\'s QR code is the recovery key');
+      const restored = await cb.inExtension(async (text) => {
+        const wasm = await import('../crypto/wasm/cloak.js');
+        await wasm.default();
+        return wasm.VaultKey.fromRecoveryKey(text).keyId();
+      }, scanned.data);
+      assert.match(kit, new RegExp(restored.slice(0, 8), 'i'), 'the kit names the key id the scanned key restores');
       [keyId] = await keyIds();
       assert.ok(keyId);
       assert.equal((await ops('isUnlocked')).ok, false, 'not unlocked before confirmation');
@@ -120,7 +135,7 @@ for (const browserName of BROWSERS) {
 
     it('once set up, setup says so and no button replaces the key', async () => {
       await reload();
-      assert.deepEqual(await visible(), ['step-ready']);
+      assert.deepEqual(await visible(), ['step-ready'], await page.$eval('#create-error', (e) => e.textContent));
       assert.match(await page.$eval('#step-ready', (e) => e.textContent), new RegExp(keyId));
       const clicked = await clickEverything();
       assert.deepEqual(clicked.sort(), ['ready-import', 'ready-sites']);
