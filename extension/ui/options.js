@@ -1,6 +1,6 @@
 import { ext } from '../shared/api.js';
 import {
-  beginRotation, changePassphrase, deleteKey, describeKeys, finishRotation, keyFileJson, shortKeyId, strength,
+  beginRotation, changePassphrase, deleteKey, describeKeys, finishRotation, keyFileJson, revealRecovery, shortKeyId, strength,
 } from './vault-ops.js';
 import { parseOrigin, protectSites, unprotectSite } from './sites-ui.js';
 
@@ -89,6 +89,23 @@ async function renderKeys() {
     return item;
   }));
 }
+
+$('reveal').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  $('reveal-error').textContent = '';
+  try {
+    const { recovery } = await revealRecovery($('reveal-pass').value);
+    $('reveal-pass').value = '';
+    $('revealed-key').textContent = recovery;
+    $('revealed').hidden = false;
+  } catch (err) {
+    $('reveal-error').textContent = err.code === 'wrong_passphrase' ? 'Wrong passphrase.' : err.message;
+  }
+});
+$('hide-revealed').addEventListener('click', () => {
+  $('revealed-key').textContent = '';
+  $('revealed').hidden = true;
+});
 
 $('rotate').addEventListener('submit', async (e) => {
   e.preventDefault();

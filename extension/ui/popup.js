@@ -1,6 +1,6 @@
 import { ext } from '../shared/api.js';
 import { MSG, send } from '../shared/messages.js';
-import { hasKeyFile, isUnlocked, lock, pendingSetup, unlock } from './vault-ops.js';
+import { hasKeyFile, isUnlocked, lock, pendingSetup, recoveryReminderDue, unlock } from './vault-ops.js';
 import { protectSites, unprotectSite } from './sites-ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -18,6 +18,8 @@ async function render() {
     return;
   }
   $('main').hidden = false;
+  // Keys set up before Cloak asked to confirm recovery keys: remind once, until it is shown.
+  $('kit-reminder').hidden = !(await recoveryReminderDue());
   [tab] = await ext.tabs.query({ active: true, currentWindow: true });
   const reply = tab ? await send(ext, MSG.TAB_STATUS, { tabId: tab.id }) : null;
   status = reply?.ok ? reply.result : { origin: null, protected: false };
@@ -58,6 +60,10 @@ async function render() {
 }
 
 $('open-setup').addEventListener('click', () => ext.tabs.create({ url: ext.runtime.getURL('extension/ui/onboarding.html') }));
+$('open-kit').addEventListener('click', (e) => {
+  e.preventDefault();
+  ext.runtime.openOptionsPage();
+});
 $('options').addEventListener('click', (e) => {
   e.preventDefault();
   ext.runtime.openOptionsPage();

@@ -82,6 +82,7 @@ export async function finishSetup() {
   const key = pendingKey;
   pendingKey = null;
   await ext.storage.local.remove('setupPending');
+  await ext.storage.local.set({ recoveryShownAt: Date.now() });
   await storeUnlocked([key]);
 }
 
@@ -114,7 +115,8 @@ export async function importKeyFile(json, filePassphrase, passphrase) {
   const next = keyfile
     ? cloak.importIntoKeyFile(keyfile, passphrase, incoming.map((k) => k.clone()))
     : cloak.createKeyFile(incoming.map((k) => k.clone()), passphrase, undefined);
-  await ext.storage.local.set({ keyfile: next });
+  // An imported key is recoverable already: its key file or recovery key is the method.
+  await ext.storage.local.set({ keyfile: next, recoveryShownAt: Date.now() });
   await storeUnlocked(cloak.unlockKeyFile(next, passphrase));
   incoming.forEach((k) => k.free());
 }
@@ -128,7 +130,8 @@ export async function importRecoveryKey(text, passphrase) {
   const next = keyfile
     ? cloak.importIntoKeyFile(keyfile, passphrase, [key.clone()])
     : cloak.createKeyFile([key.clone()], passphrase, undefined);
-  await ext.storage.local.set({ keyfile: next });
+  // An imported key is recoverable already: its key file or recovery key is the method.
+  await ext.storage.local.set({ keyfile: next, recoveryShownAt: Date.now() });
   await storeUnlocked(cloak.unlockKeyFile(next, passphrase));
   key.free();
 }
@@ -137,6 +140,23 @@ export async function importRecoveryKey(text, passphrase) {
 export async function recoveryQrSvg(text) {
   await ready;
   return cloak.recoveryQrSvg(text);
+}
+
+/** The default key's recovery key, behind the passphrase (settings); counts as saving it. */
+export async function revealRecovery(passphrase) {
+  await ready;
+  const { keyfile } = await ext.storage.local.get('keyfile');
+  const keys = cloak.unlockKeyFile(keyfile, passphrase);
+  const info = { recovery: keys[0].recoveryKey(), keyId: keys[0].keyId() };
+  keys.forEach((k) => k.free());
+  await ext.storage.local.set({ recoveryShownAt: Date.now() });
+  return info;
+}
+
+/** Whether to remind the user to save a recovery kit: keys set up before Cloak confirmed recovery keys. */
+export async function recoveryReminderDue() {
+  const { keyfile, setupPending, recoveryShownAt } = await ext.storage.local.get(['keyfile', 'setupPending', 'recoveryShownAt']);
+  return Boolean(keyfile) && !setupPending && !recoveryShownAt;
 }
 
 /** How a key is named to the user: the first 8 hex digits of its id, upper case. */
@@ -168,7 +188,7 @@ export async function finishRotation() {
   const { keyfile } = await ext.storage.local.get('keyfile');
   const next = cloak.rotateKeyFile(keyfile, passphrase, key);
   key.free();
-  await ext.storage.local.set({ keyfile: next });
+  await ext.storage.local.set({ keyfile: next, recoveryShownAt: Date.now() });
   await storeUnlocked(cloak.unlockKeyFile(next, passphrase));
 }
 

@@ -54,6 +54,33 @@ for (const browserName of BROWSERS) {
       return JSON.parse(execFileSync(CLI, ['inspect', '--json', join(work, 'x.cloak')])).vault_key_ids;
     };
 
+    it('an install that never saved its recovery key is reminded until it shows it, behind the passphrase', async () => {
+      const ext = (f, arg) => cb.inExtension(f, arg);
+      await ext(async () => (globalThis.browser ?? globalThis.chrome).storage.local.remove('recoveryShownAt'));
+      let popup = await cb.goToExtensionPage('popup.html');
+      await popup.waitForFunction(() => !document.getElementById('main').hidden, { polling: 100 });
+      assert.equal(await popup.$eval('#kit-reminder', (e) => e.hidden), false, 'the popup reminds');
+      const page = await cb.goToExtensionPage('options.html');
+      await page.type('#reveal-pass', 'not it');
+      await page.evaluate(() => document.getElementById('reveal').requestSubmit());
+      await page.waitForFunction(() => document.getElementById('reveal-error').textContent, { polling: 100, timeout: 30_000 });
+      assert.equal(await page.$eval('#revealed', (e) => e.hidden), true, 'nothing shown for a wrong passphrase');
+      await page.$eval('#reveal-pass', (e) => { e.value = ''; });
+      await page.type('#reveal-pass', 'correct horse battery staple');
+      await page.evaluate(() => document.getElementById('reveal').requestSubmit());
+      await page.waitForFunction(() => !document.getElementById('revealed').hidden, { polling: 100, timeout: 30_000 });
+      const shown = await page.$eval('#revealed-key', (e) => e.textContent);
+      const id = await ext(async (text) => {
+        const wasm = await import('../crypto/wasm/cloak.js');
+        await wasm.default();
+        return wasm.VaultKey.fromRecoveryKey(text).keyId();
+      }, shown);
+      assert.equal(id, (await keys())[0].keyId, 'the shown recovery key restores the key');
+      popup = await cb.goToExtensionPage('popup.html');
+      await popup.waitForFunction(() => !document.getElementById('main').hidden, { polling: 100 });
+      assert.equal(await popup.$eval('#kit-reminder', (e) => e.hidden), true, 'no reminder once shown');
+    });
+
     it('a new default key needs its recovery key confirmed; older files still open', async () => {
       await upload('before');
       const [old] = await keys();
