@@ -266,16 +266,16 @@ impl KeyFile {
     /// Unlocks every key with `passphrase`: the default key first, then the
     /// others in file order.
     pub fn unlock(&self, passphrase: &str) -> Result<Vec<VaultKey>, KeyError> {
-        let wrap = self.working_wrap(passphrase)?;
-        let mut keys = self
-            .keys
-            .iter()
-            .map(|e| open_entry(e, &wrap))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut keys = self.unlock_in_file_order(passphrase)?;
         if let Some(i) = self.default_index() {
             keys[..=i].rotate_right(1);
         }
         Ok(keys)
+    }
+
+    fn unlock_in_file_order(&self, passphrase: &str) -> Result<Vec<VaultKey>, KeyError> {
+        let wrap = self.working_wrap(passphrase)?;
+        self.keys.iter().map(|e| open_entry(e, &wrap)).collect()
     }
 
     fn default_index(&self) -> Option<usize> {
@@ -339,11 +339,7 @@ impl KeyFile {
     /// The same keys, in the same order and with the same default, under `new`.
     fn recreated(&self, old: &str, new: &str, params: KdfParams) -> Result<Self, KeyError> {
         let default = self.default_key_id.clone();
-        let mut keys = self.unlock(old)?;
-        // unlock() puts the default first; keep the file's own order.
-        if let Some(i) = self.default_index() {
-            keys[..=i].rotate_left(1);
-        }
+        let keys = self.unlock_in_file_order(old)?;
         let mut file = Self::create(&keys, new, params)?;
         file.default_key_id = default;
         Ok(file)

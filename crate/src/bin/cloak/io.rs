@@ -244,7 +244,7 @@ impl Output {
     /// Flushes, and for a staged file moves it to `dest` (never replacing an
     /// existing file unless `force`).
     pub fn commit(self, dest: Option<&Path>, force: bool) -> Result<()> {
-        let (file, registered, private, dest) = match (self, dest) {
+        let (file, _registered, private, dest) = match (self, dest) {
             (Self::Stdout(mut s), _) => {
                 return s.flush().context("cannot write to standard output");
             }
@@ -259,8 +259,10 @@ impl Output {
             (Self::Staged { .. }, None) => bail!("no output path"),
         };
         finish(&file, private)?;
-        let mut list = pending();
-        let result = if force {
+        // Held across the rename (see PENDING); `_registered`, dropped after
+        // it, then takes the path off the list.
+        let _held = pending();
+        if force {
             file.persist(dest)
                 .map(drop)
                 .with_context(|| format!("cannot write {}", dest.display()))
@@ -275,9 +277,7 @@ impl Output {
                     anyhow::anyhow!("cannot write {}: {}", dest.display(), e.error)
                 }
             })
-        };
-        list.retain(|p| p != &registered.0);
-        result
+        }
     }
 
     /// For a staged file: moves it to the first free name among `name`,
@@ -285,7 +285,7 @@ impl Output {
     pub fn commit_unique(self, dir: &Path, name: &str) -> Result<PathBuf> {
         let Self::Staged {
             mut file,
-            registered,
+            registered: _registered,
             private,
         } = self
         else {
@@ -296,7 +296,7 @@ impl Output {
             Some(i) if i > 0 => (&name[..i], &name[i..]),
             _ => (name, ""),
         };
-        let mut list = pending();
+        let _held = pending();
         for n in 0..1000 {
             let candidate = if n == 0 {
                 dir.join(name)
@@ -304,10 +304,7 @@ impl Output {
                 dir.join(format!("{stem} ({n}){ext}"))
             };
             match file.persist_noclobber(&candidate) {
-                Ok(_) => {
-                    list.retain(|p| p != &registered.0);
-                    return Ok(candidate);
-                }
+                Ok(_) => return Ok(candidate),
                 Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => file = e.file,
                 Err(e) => bail!("cannot write {}: {}", candidate.display(), e.error),
             }
