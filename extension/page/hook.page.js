@@ -33,10 +33,10 @@
   const mapGet = Map.prototype.get;
   const mapSet = Map.prototype.set;
   const mapDelete = Map.prototype.delete;
-  const inputForm = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'form').get;
+  const inputForm = getter(HTMLInputElement.prototype, 'form');
   const formRequestSubmit = HTMLFormElement.prototype.requestSubmit;
   const formSubmit = HTMLFormElement.prototype.submit;
-  const submitterOf = Object.getOwnPropertyDescriptor(SubmitEvent.prototype, 'submitter').get;
+  const submitterOf = getter(SubmitEvent.prototype, 'submitter');
   const call = (fn, self, ...args) => reflectApply(fn, self, args);
   const postMessage = MessagePort.prototype.postMessage;
   const fileListLength = getter(FileList.prototype, 'length');

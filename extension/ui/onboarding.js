@@ -1,7 +1,7 @@
 import { ext } from '../shared/api.js';
 import { KNOWN_SITES } from '../shared/sites.js';
 import {
-  createVault, describeKeys, finishSetup, hasKeyFile, importKeyFile, importRecoveryKey, pendingSetup, recoveryQrSvg, resumeSetup,
+  checkRecoveryTyped, createVault, describeKeys, finishSetup, hasKeyFile, importKeyFile, importRecoveryKey, pendingSetup, recoveryQrSvg, resumeSetup,
   shortKeyId, strength,
 } from './vault-ops.js';
 import { parseOrigin, protectSites } from './sites-ui.js';
@@ -99,11 +99,8 @@ $('step-create').addEventListener('submit', async (e) => {
 });
 
 $('recovery-done').addEventListener('click', async () => {
-  const last = recovery.split('-').pop();
-  if ($('confirm-recovery').value.trim().toUpperCase() !== last) {
-    $('recovery-error').textContent = `That does not match. Type the last group (${last.length} characters).`;
-    return;
-  }
+  const typed = checkRecoveryTyped(recovery, $('confirm-recovery').value);
+  if (!typed.ok) return void ($('recovery-error').textContent = typed.message);
   try {
     await activate();
   } catch (err) {

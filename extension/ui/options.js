@@ -1,6 +1,6 @@
 import { ext } from '../shared/api.js';
 import {
-  beginRotation, changePassphrase, deleteKey, describeKeys, finishRotation, keyFileJson, revealRecovery, shortKeyId, strength,
+  beginRotation, changePassphrase, checkRecoveryTyped, deleteKey, describeKeys, finishRotation, keyFileJson, revealRecovery, shortKeyId, strength,
 } from './vault-ops.js';
 import { parseOrigin, protectSites, unprotectSite } from './sites-ui.js';
 
@@ -122,11 +122,8 @@ $('rotate').addEventListener('submit', async (e) => {
 });
 
 $('rotate-done').addEventListener('click', async () => {
-  const last = $('rotate-recovery').textContent.split('-').pop();
-  if ($('rotate-confirm').value.trim().toUpperCase() !== last) {
-    $('rotate-error').textContent = `That does not match. Type the last group (${last.length} characters).`;
-    return;
-  }
+  const typed = checkRecoveryTyped($('rotate-recovery').textContent, $('rotate-confirm').value);
+  if (!typed.ok) return void ($('rotate-error').textContent = typed.message);
   try {
     await finishRotation();
     $('rotate-recovery').textContent = '';

@@ -159,6 +159,16 @@ export async function recoveryReminderDue() {
   return Boolean(keyfile) && !setupPending && !recoveryShownAt;
 }
 
+/**
+ * Whether `typed` is the last group of `recovery`, the proof that the user
+ * saved it; otherwise the message to show.
+ */
+export function checkRecoveryTyped(recovery, typed) {
+  const last = recovery.split('-').pop();
+  if (String(typed).trim().toUpperCase() === last) return { ok: true };
+  return { ok: false, message: `That does not match. Type the last group (${last.length} characters).` };
+}
+
 /** How a key is named to the user: the first 8 hex digits of its id, upper case. */
 export const shortKeyId = (keyId) => keyId.slice(0, 8).toUpperCase();
 
