@@ -1,138 +1,312 @@
 // Cloak page hook (MAIN world, document_start). It holds no key and no WASM:
 // it only takes the File objects a user hands the page (file inputs, drop,
-// paste), keeps them from every page listener, passes them over a private
-// MessagePort to Cloak's isolated content script, and hands the page the
-// encrypted Files instead, re-dispatching the same events. On any failure the
-// page gets no file at all.
+// paste, File System Access pickers), keeps them from every page listener,
+// passes them over a private MessagePort to Cloak's isolated content script,
+// and hands the page the encrypted Files instead, re-dispatching the same
+// events. On any failure the page gets no file at all.
+//
+// The hook shares the page's JavaScript world, so everything it calls after
+// the prelude below is a native captured before any page script existed
+// (Node's primordials do the same): no method looked up on a page-reachable
+// object, no `instanceof`, iteration, spread or `await` — each of those
+// resolves an intrinsic the page can patch later. eslint enforces it
+// (eslint.config.js, `extension/page/`).
 (() => {
   'use strict';
-  if (Object.prototype.hasOwnProperty.call(window, '__cloakHook')) return;
-  Object.defineProperty(window, '__cloakHook', { value: true });
 
-  // Natives captured before any page script can patch them.
-  const listen = EventTarget.prototype.addEventListener;
-  const dispatch = EventTarget.prototype.dispatchEvent;
-  const stopImmediate = Event.prototype.stopImmediatePropagation;
-  const preventDefault = Event.prototype.preventDefault;
-  const composedPath = Event.prototype.composedPath;
-  const filesDesc = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'files');
+  /* eslint-disable no-restricted-syntax, no-restricted-globals -- the prelude */
+  const ReflectApply = Reflect.apply;
+  const ObjectDefineProperty = Object.defineProperty;
+  const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+  const ObjectGetPrototypeOf = Object.getPrototypeOf;
+  const ObjectSetPrototypeOf = Object.setPrototypeOf;
+  const ObjectCreate = Object.create;
+  const ObjectHasOwn = Object.hasOwn;
+  const ObjectKeys = Object.keys;
+  const ObjectGetOwnPropertySymbols = Object.getOwnPropertySymbols;
+  if (ObjectHasOwn(window, '__cloakHook')) return;
+  ObjectDefineProperty(window, '__cloakHook', { __proto__: null, value: true });
+
+  /** `fn` called with `self` as `this`: the one way the hook calls a method. */
+  const call = (fn, self, ...args) => ReflectApply(fn, self, args);
+  /** A field of a property descriptor, read only if it is the descriptor's own. */
+  const field = (desc, key) => (desc !== undefined && ObjectHasOwn(desc, key) ? desc[key] : undefined);
+  const getterOf = (proto, name) => field(ObjectGetOwnPropertyDescriptor(proto, name), 'get');
+  /** A getter or method `name` found on `obj`'s prototype chain, read without invoking anything. */
+  function lookUp(obj, name) {
+    for (let at = ObjectGetPrototypeOf(obj); at !== null; at = ObjectGetPrototypeOf(at)) {
+      const desc = ObjectGetOwnPropertyDescriptor(at, name);
+      if (desc !== undefined) return field(desc, 'get') ?? field(desc, 'value');
+    }
+    return undefined;
+  }
+  const optional = (ctor) => (typeof ctor === 'function' ? ctor.prototype : null);
+
+  const EventTargetAddEventListener = EventTarget.prototype.addEventListener;
+  const EventTargetDispatchEvent = EventTarget.prototype.dispatchEvent;
+  const EventStopImmediatePropagation = Event.prototype.stopImmediatePropagation;
+  const EventPreventDefault = Event.prototype.preventDefault;
+  const EventComposedPath = Event.prototype.composedPath;
+  const EventTarget_ = getterOf(Event.prototype, 'target');
+  const MouseEventGetters = {
+    __proto__: null,
+    clientX: getterOf(MouseEvent.prototype, 'clientX'), clientY: getterOf(MouseEvent.prototype, 'clientY'),
+    screenX: getterOf(MouseEvent.prototype, 'screenX'), screenY: getterOf(MouseEvent.prototype, 'screenY'),
+    ctrlKey: getterOf(MouseEvent.prototype, 'ctrlKey'), shiftKey: getterOf(MouseEvent.prototype, 'shiftKey'),
+    altKey: getterOf(MouseEvent.prototype, 'altKey'), metaKey: getterOf(MouseEvent.prototype, 'metaKey'),
+  };
+  const MouseEventKeys = ['clientX', 'clientY', 'screenX', 'screenY', 'ctrlKey', 'shiftKey', 'altKey', 'metaKey'];
+  const MessageEventData = getterOf(MessageEvent.prototype, 'data');
+  const MessageEventPorts = getterOf(MessageEvent.prototype, 'ports');
+  const MessagePortPostMessage = MessagePort.prototype.postMessage;
+  const MessagePortSetOnmessage = field(ObjectGetOwnPropertyDescriptor(MessagePort.prototype, 'onmessage'), 'set');
+  const InputFiles = ObjectGetOwnPropertyDescriptor(HTMLInputElement.prototype, 'files');
+  const InputFilesGet = field(InputFiles, 'get');
+  const InputFilesSet = field(InputFiles, 'set');
+  const InputType = getterOf(HTMLInputElement.prototype, 'type');
+  const InputForm = getterOf(HTMLInputElement.prototype, 'form');
+  const InputClick = HTMLInputElement.prototype.click;
+  const InputShowPicker = HTMLInputElement.prototype.showPicker;
+  const FormRequestSubmit = HTMLFormElement.prototype.requestSubmit;
+  const FormSubmit = HTMLFormElement.prototype.submit;
+  const SubmitEventSubmitter = getterOf(SubmitEvent.prototype, 'submitter');
+  const FileListLength = getterOf(FileList.prototype, 'length');
+  const FileListItem = FileList.prototype.item;
+  const FileName = getterOf(File.prototype, 'name');
+  const FileRelativePath = getterOf(File.prototype, 'webkitRelativePath');
+  const BlobType = getterOf(Blob.prototype, 'type');
   const NativeDataTransfer = DataTransfer;
-  const NativeFile = File;
+  const DataTransferFiles = getterOf(DataTransfer.prototype, 'files');
+  const DataTransferTypes = getterOf(DataTransfer.prototype, 'types');
+  const DataTransferItems = getterOf(DataTransfer.prototype, 'items');
+  const DataTransferGetData = DataTransfer.prototype.getData;
+  const DataTransferSetData = DataTransfer.prototype.setData;
+  const ItemListProto = DataTransferItemList.prototype;
+  const ItemListLength = getterOf(ItemListProto, 'length');
+  const ItemListAdd = ItemListProto.add;
+  const ItemProto = DataTransferItem.prototype;
+  const ItemKind = getterOf(ItemProto, 'kind');
+  const ItemGetAsEntry = ItemProto.webkitGetAsEntry;
+  const ItemGetAsHandle = ItemProto.getAsFileSystemHandle;
+  const DragEventDataTransfer = getterOf(DragEvent.prototype, 'dataTransfer');
+  const ClipboardEventData = getterOf(ClipboardEvent.prototype, 'clipboardData');
   const NativeEvent = Event;
   const NativeDragEvent = DragEvent;
   const NativeClipboardEvent = ClipboardEvent;
-  const defineProperty = Object.defineProperty;
-  // Getters and methods that touch plaintext Files are captured too, so a page
-  // that later patches a prototype never receives a plaintext File through them.
-  const getter = (proto, name) => Object.getOwnPropertyDescriptor(proto, name).get;
-  const reflectApply = Reflect.apply;
-  const weakMapGet = WeakMap.prototype.get;
-  const weakMapSet = WeakMap.prototype.set;
-  const weakMapHas = WeakMap.prototype.has;
-  const weakMapDelete = WeakMap.prototype.delete;
-  const mapGet = Map.prototype.get;
-  const mapSet = Map.prototype.set;
-  const mapDelete = Map.prototype.delete;
-  const inputForm = getter(HTMLInputElement.prototype, 'form');
-  const formRequestSubmit = HTMLFormElement.prototype.requestSubmit;
-  const formSubmit = HTMLFormElement.prototype.submit;
-  const submitterOf = getter(SubmitEvent.prototype, 'submitter');
-  const call = (fn, self, ...args) => reflectApply(fn, self, args);
-  const postMessage = MessagePort.prototype.postMessage;
-  const fileListLength = getter(FileList.prototype, 'length');
-  const fileListItem = FileList.prototype.item;
-  const dtFiles = getter(DataTransfer.prototype, 'files');
-  const dtTypes = getter(DataTransfer.prototype, 'types');
-  const dtItems = getter(DataTransfer.prototype, 'items');
-  const dtGetData = DataTransfer.prototype.getData;
-  const dtSetData = DataTransfer.prototype.setData;
-  const itemsLength = getter(DataTransferItemList.prototype, 'length');
-  const itemsAdd = DataTransferItemList.prototype.add;
-  const itemKind = getter(DataTransferItem.prototype, 'kind');
-  const itemEntry = DataTransferItem.prototype.webkitGetAsEntry;
-  const itemHandle = DataTransferItem.prototype.getAsFileSystemHandle;
-  const dragData = getter(DragEvent.prototype, 'dataTransfer');
-  const clipData = getter(ClipboardEvent.prototype, 'clipboardData');
-  const relPath = getter(File.prototype, 'webkitRelativePath');
-  const inputType = getter(HTMLInputElement.prototype, 'type');
-  const isTrustedFile = (f) => f instanceof NativeFile;
-  // Chromium exposes no FileSystem*Entry interfaces to scripts: there their
-  // methods are taken from the first dropped entry (a page that patched them
-  // before is one written to evade the hook; docs/SECURITY.md).
-  let entryFile = typeof FileSystemFileEntry === 'function' ? FileSystemFileEntry.prototype.file : null;
-  let entryReader = typeof FileSystemDirectoryEntry === 'function' ? FileSystemDirectoryEntry.prototype.createReader : null;
-  let readEntries = typeof FileSystemDirectoryReader === 'function' ? FileSystemDirectoryReader.prototype.readEntries : null;
-  const getPrototypeOf = Object.getPrototypeOf;
-  const reflectGet = Reflect.get;
-  const method = (obj, name) => reflectGet(getPrototypeOf(obj), name);
-  const handleGetFile = typeof FileSystemFileHandle === 'function' ? FileSystemFileHandle.prototype.getFile : null;
+  const NativeDOMException = DOMException;
+  const NativeMap = Map;
+  const MapGet = Map.prototype.get;
+  const MapSet = Map.prototype.set;
+  const MapHas = Map.prototype.has;
+  const MapDelete = Map.prototype.delete;
+  const NativeWeakMap = WeakMap;
+  const WeakMapGet = WeakMap.prototype.get;
+  const WeakMapSet = WeakMap.prototype.set;
+  const WeakMapHas = WeakMap.prototype.has;
+  const WeakMapDelete = WeakMap.prototype.delete;
+  const NativePromise = Promise;
+  const PromiseThen = Promise.prototype.then;
+  const StringSplit = String.prototype.split;
+  const StringStartsWith = String.prototype.startsWith;
+  const PromiseResolve = Promise.resolve;
+  const PromiseReject = Promise.reject;
+  const ObjectPrototype = Object.prototype;
+  const SetTimeout = setTimeout;
+  const ConsoleWarn = console.warn;
+  const TheConsole = console;
+  const ElementAttachShadow = Element.prototype.attachShadow;
+  const ShadowRootMode = getterOf(ShadowRoot.prototype, 'mode');
+  const DocumentOpen = Document.prototype.open;
+  const DocumentWrite = Document.prototype.write;
+  const DocumentWriteln = Document.prototype.writeln;
+  const DocumentReadyState = getterOf(Document.prototype, 'readyState');
+  const theDocument = document;
+  const HTMLInputElementProto = HTMLInputElement.prototype;
+  const HTMLFormElementProto = HTMLFormElement.prototype;
+  const ElementProto = Element.prototype;
+  const DocumentProto = Document.prototype;
+  // Dropped folders (webkitGetAsEntry). Firefox exposes these interfaces;
+  // Chromium does not, so there they are taken from the first dropped entry
+  // (docs/SECURITY.md): no page can reach them before a user's drop.
+  const entryNatives = { __proto__: null, isFile: null, isDirectory: null, name: null, file: null, createReader: null, readEntries: null };
+  for (const [proto, name, kind] of [
+    [optional(globalThis.FileSystemEntry), 'isFile', 'get'], [optional(globalThis.FileSystemEntry), 'isDirectory', 'get'],
+    [optional(globalThis.FileSystemEntry), 'name', 'get'], [optional(globalThis.FileSystemFileEntry), 'file', 'value'],
+    [optional(globalThis.FileSystemDirectoryEntry), 'createReader', 'value'],
+    [optional(globalThis.FileSystemDirectoryReader), 'readEntries', 'value'],
+  ]) {
+    if (proto) entryNatives[name] = field(ObjectGetOwnPropertyDescriptor(proto, name), kind) ?? null;
+  }
+  // File System Access (Chromium).
+  const HandleProto = optional(globalThis.FileSystemFileHandle);
+  const DirProto = optional(globalThis.FileSystemDirectoryHandle);
+  const HandleKind = HandleProto && getterOf(FileSystemHandle.prototype, 'kind');
+  const HandleName = HandleProto && getterOf(FileSystemHandle.prototype, 'name');
+  const HandleGetFile = HandleProto && HandleProto.getFile;
+  const DirValues = DirProto && DirProto.values;
+  const nativeOpenPicker = typeof window.showOpenFilePicker === 'function' ? window.showOpenFilePicker : null;
+  const nativeDirPicker = typeof window.showDirectoryPicker === 'function' ? window.showDirectoryPicker : null;
+  const SymbolIterator = Symbol.iterator;
+  const SymbolAsyncIterator = Symbol.asyncIterator;
+  /* eslint-enable no-restricted-syntax, no-restricted-globals */
 
-  function listToArray(list) {
-    const out = [];
-    const n = call(fileListLength, list);
-    for (let i = 0; i < n; i++) out[i] = call(fileListItem, list, i);
+  // --- Helpers over the primordials. ---
+
+  /** An array with no prototype: no page-defined index setter or method applies to it. */
+  const list = () => ObjectSetPrototypeOf([], null);
+  /** Appends `value` to `arr` as an own property (a page's Array.prototype setter never sees it). */
+  const push = (arr, value) => {
+    ObjectDefineProperty(arr, arr.length, { __proto__: null, value, writable: true, enumerable: true, configurable: true });
+  };
+  /** A property descriptor that reads nothing from Object.prototype. */
+  const fixed = (value) => ({ __proto__: null, value });
+  const own = (obj, key) => (obj !== null && typeof obj === 'object' ? field(ObjectGetOwnPropertyDescriptor(obj, key), 'value') : undefined);
+  const warn = (what, reason) => call(ConsoleWarn, TheConsole, what, reason);
+  const later = (fn, value) => call(SetTimeout, window, () => fn(value), 0);
+  const domError = (message, name) => new NativeDOMException(message, name);
+  const listen = (at, type, fn) => call(EventTargetAddEventListener, at, type, fn, true);
+  const stop = (e) => {
+    call(EventStopImmediatePropagation, e);
+    call(EventPreventDefault, e);
+  };
+  /** A brand check through a native getter: it throws for anything but a real File. */
+  const isFile = (f) => {
+    try {
+      call(FileName, f);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  /** A brand check through the native getter (it throws for anything but an <input>). */
+  const isFileInput = (el) => {
+    try {
+      return call(InputType, el) === 'file';
+    } catch {
+      return false;
+    }
+  };
+  const realTarget = (e) => call(EventComposedPath, e)[0] || call(EventTarget_, e);
+  const nameOf = (file) => call(FileName, file);
+
+  function listToArray(fileList) {
+    const out = list();
+    const n = call(FileListLength, fileList);
+    for (let i = 0; i < n; i++) push(out, call(FileListItem, fileList, i));
     return out;
   }
 
-  function typesOf(dt) {
-    const types = call(dtTypes, dt) || [];
-    const out = [];
-    for (let i = 0; i < types.length; i++) out[i] = types[i];
-    return out;
+  function hasFiles(dt) {
+    const types = call(DataTransferTypes, dt);
+    if (!types) return false;
+    for (let i = 0; i < types.length; i++) if (types[i] === 'Files') return true;
+    return false;
   }
 
-  const busy = new WeakMap(); // input -> request id while its selection is encrypted
-  const waiting = new Map(); // request id -> {resolve, reject}
+  /**
+   * Calls `ok` with what the native promise `p` resolves to. The promise gets
+   * an own `constructor`, so `then` asks the page for no species constructor.
+   */
+  function settle(p, ok, fail) {
+    ObjectDefineProperty(p, 'constructor', fixed(undefined));
+    call(PromiseThen, p, ok, fail);
+  }
+
+  // --- The private channel. ---
+
+  const busy = new NativeWeakMap(); // input -> request id while its selection is encrypted
+  const waiting = new NativeMap(); // request id -> { done, fail }
   let port = null;
   let nextId = 1;
 
-  // Private channel: the isolated bridge hands over a port synchronously, at
-  // document_start, before any page script exists to see it.
-  call(listen, window, 'cloak:bridge-port', (e) => {
-    if (port || !e.ports || e.ports.length !== 1) return;
-    call(stopImmediate, e);
-    call(preventDefault, e); // tells the bridge the port arrived
-    port = e.ports[0];
-    port.onmessage = onReply;
-  }, true);
-  call(dispatch, window, new NativeEvent('cloak:hook-ready'));
+  // The isolated bridge hands over a port synchronously, at document_start,
+  // before any page script exists to see it.
+  listen(window, 'cloak:bridge-port', (e) => {
+    const ports = call(MessageEventPorts, e);
+    if (port || !ports || ports.length !== 1) return;
+    stop(e); // preventDefault tells the bridge the port arrived
+    port = ports[0];
+    call(MessagePortSetOnmessage, port, onReply);
+  });
+  call(EventTargetDispatchEvent, window, new NativeEvent('cloak:hook-ready'));
 
   function onReply(e) {
-    const msg = e.data;
-    if (!msg || typeof msg.id !== 'number' || !waiting.has(msg.id)) return;
-    const { resolve, reject } = waiting.get(msg.id);
-    waiting.delete(msg.id);
-    if (msg.type === 'encrypted' && Array.isArray(msg.files) && msg.files.every(isTrustedFile)) {
-      resolve(msg);
+    const msg = call(MessageEventData, e);
+    const id = own(msg, 'id');
+    if (typeof id !== 'number' || !call(MapHas, waiting, id)) return;
+    const job = call(MapGet, waiting, id);
+    call(MapDelete, waiting, id);
+    const files = own(msg, 'files');
+    const paths = own(msg, 'paths');
+    const { done, fail } = job;
+    if (own(msg, 'type') === 'encrypted' && validReply(files, paths)) {
+      done(files, paths || list());
     } else {
-      reject(new Error(typeof msg.message === 'string' ? msg.message : 'Cloak could not encrypt'));
+      const message = own(msg, 'message');
+      fail(typeof message === 'string' ? message : 'Cloak could not encrypt');
     }
   }
 
-  function encrypt(kind, files, paths) {
-    if (!port) return Promise.reject(new Error('Cloak is not ready in this frame'));
+  function validReply(files, paths) {
+    if (!files || typeof files.length !== 'number') return false;
+    for (let i = 0; i < files.length; i++) if (!isFile(files[i])) return false;
+    return paths === undefined || (paths && paths.length === files.length);
+  }
+
+  /** Has `files` encrypted by Cloak; `done(files, paths)` gets the .cloak Files, or `fail(reason)`. */
+  function encrypt(kind, files, paths, done, fail) {
+    if (!port) {
+      fail('Cloak is not ready in this frame');
+      return;
+    }
     const id = nextId++;
-    return new Promise((resolve, reject) => {
-      waiting.set(id, { resolve, reject });
-      call(postMessage, port, { type: 'encrypt', id, kind, files, paths });
-    });
+    call(MapSet, waiting, id, { __proto__: null, done, fail });
+    call(MessagePortPostMessage, port, { __proto__: null, type: 'encrypt', id, kind, files, paths });
   }
 
   function withPaths(files, paths) {
     for (let i = 0; i < files.length; i++) {
-      if (paths[i]) defineProperty(files[i], 'webkitRelativePath', { value: paths[i], enumerable: true });
+      if (paths[i]) {
+        ObjectDefineProperty(files[i], 'webkitRelativePath', { __proto__: null, value: paths[i], enumerable: true });
+      }
     }
     return files;
   }
 
   function transfer(files) {
     const dt = new NativeDataTransfer();
-    const items = call(dtItems, dt);
-    for (let i = 0; i < files.length; i++) call(itemsAdd, items, files[i]);
+    const items = call(DataTransferItems, dt);
+    for (let i = 0; i < files.length; i++) call(ItemListAdd, items, files[i]);
     return dt;
   }
+  const noFiles = () => call(DataTransferFiles, new NativeDataTransfer());
 
-  const realTarget = (e) => call(composedPath, e)[0] || e.target;
+  // --- What the page is handed: trees of encrypted files. ---
+
+  // A tree is a folder: its child names in order, and name -> { file } or { tree }.
+  const newTree = () => ({ __proto__: null, names: list(), children: new NativeMap() });
+  const childOf = (tree, name) => call(MapGet, tree.children, name);
+  function addChild(tree, name, node) {
+    if (!call(MapHas, tree.children, name)) push(tree.names, name);
+    call(MapSet, tree.children, name, node);
+  }
+
+  /** Puts `file` into `tree` under the folders of `path` ("a/b/name"). */
+  function placeInTree(tree, path, file) {
+    const parts = call(StringSplit, path, '/');
+    let at = tree;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const node = childOf(at, parts[i]);
+      if (node && node.tree) {
+        at = node.tree;
+      } else {
+        const sub = newTree();
+        addChild(at, parts[i], { __proto__: null, tree: sub, file: null });
+        at = sub;
+      }
+    }
+    addChild(at, nameOf(file), { __proto__: null, tree: null, file });
+  }
 
   // What a real drop offers besides `files`: items whose webkitGetAsEntry()
   // walks the dropped tree (Uppy, Dropzone and storage sites walk folders so).
@@ -140,83 +314,148 @@
   // drop carries read-only ones over the encrypted files, one item per
   // dropped file or folder. `protos` holds the native prototypes seen in the
   // user's drop, so the copies pass the page's instanceof checks.
-  const later = (fn, value) => setTimeout(() => fn(value), 0); // entry callbacks are asynchronous
-  const notFound = (error, path) => error && later(error, new DOMException(`${path} was not found.`, 'NotFoundError'));
-
-  /** Puts `file` into `tree` (name -> File, or name -> Map for a folder) under the folder names `folders`. */
-  function placeInTree(tree, folders, file) {
-    let at = tree;
-    for (const name of folders) {
-      if (!(at.get(name) instanceof Map)) at.set(name, new Map());
-      at = at.get(name);
-    }
-    at.set(file.name, file);
-  }
+  const notFound = (error, path) => error && later(error, domError(`${path} was not found.`, 'NotFoundError'));
 
   function fileEntry(file, fullPath, protos) {
-    return Object.create(protos.file, {
-      isFile: { value: true }, isDirectory: { value: false }, name: { value: file.name }, fullPath: { value: fullPath },
-      file: { value: (success) => later(success, file) },
-      getParent: { value: (success, error) => notFound(error, 'the parent') },
+    return ObjectCreate(protos.file, {
+      __proto__: null,
+      isFile: fixed(true), isDirectory: fixed(false), name: fixed(nameOf(file)), fullPath: fixed(fullPath),
+      file: fixed((success) => later(success, file)),
+      getParent: fixed((success, error) => notFound(error, 'the parent')),
     });
+  }
+
+  function entryOf(name, fullPath, node, protos) {
+    return node.tree ? dirEntry(name, fullPath, node.tree, protos) : fileEntry(node.file, fullPath, protos);
   }
 
   function dirEntry(name, fullPath, tree, protos) {
-    const child = (key) => {
-      const v = tree.get(key);
-      return v instanceof Map ? dirEntry(key, `${fullPath}/${key}`, v, protos) : fileEntry(v, `${fullPath}/${key}`, protos);
-    };
+    const child = (key) => entryOf(key, `${fullPath}/${key}`, childOf(tree, key), protos);
     const lookup = (isDir) => (path, options, success, error) => {
-      const v = tree.get(path);
-      if (v === undefined || (v instanceof Map) !== isDir || options?.create) notFound(error, path);
+      const node = childOf(tree, path);
+      if (node === undefined || Boolean(node.tree) !== isDir || (options && own(options, 'create'))) notFound(error, path);
       else if (success) later(success, child(path));
     };
-    return Object.create(protos.dir, {
-      isFile: { value: false }, isDirectory: { value: true }, name: { value: name }, fullPath: { value: fullPath },
-      createReader: {
-        value: () => {
-          let read = false;
-          return Object.create(protos.reader, {
-            readEntries: {
-              value: (success) => {
-                const batch = read ? [] : [...tree.keys()].map(child);
-                read = true;
-                later(success, batch);
-              },
-            },
-          });
-        },
-      },
-      getFile: { value: lookup(false) },
-      getDirectory: { value: lookup(true) },
-      getParent: { value: (success, error) => notFound(error, 'the parent') },
+    return ObjectCreate(protos.dir, {
+      __proto__: null,
+      isFile: fixed(false), isDirectory: fixed(true), name: fixed(name), fullPath: fixed(fullPath),
+      createReader: fixed(() => {
+        let read = false;
+        return ObjectCreate(protos.reader, {
+          __proto__: null,
+          readEntries: fixed((success) => {
+            const batch = [];
+            if (!read) for (let i = 0; i < tree.names.length; i++) push(batch, child(tree.names[i]));
+            read = true;
+            later(success, batch);
+          }),
+        });
+      }),
+      getFile: fixed(lookup(false)),
+      getDirectory: fixed(lookup(true)),
+      getParent: fixed((success, error) => notFound(error, 'the parent')),
     });
   }
 
-  /** Gives `dt` one item per top-level file or folder of `files` at `paths`. */
-  function withEntries(dt, files, paths, protos) {
-    const top = new Map();
-    for (let i = 0; i < files.length; i++) placeInTree(top, (paths[i] || files[i].name).split('/').slice(0, -1), files[i]);
-    const items = [...top].map(([name, v]) => {
-      const isDir = v instanceof Map;
-      const entry = isDir ? dirEntry(name, `/${name}`, v, protos) : fileEntry(v, `/${name}`, protos);
+  /** Gives `dt` one item per top-level file or folder of `tree`. */
+  function withEntries(dt, tree, protos) {
+    const items = list();
+    for (let i = 0; i < tree.names.length; i++) {
+      const name = tree.names[i];
+      const node = childOf(tree, name);
+      const entry = entryOf(name, `/${name}`, node, protos);
       const props = {
-        kind: { value: 'file' }, type: { value: isDir ? '' : v.type },
-        getAsFile: { value: () => (isDir ? null : v) },
-        getAsString: { value: () => {} },
-        webkitGetAsEntry: { value: () => entry },
+        __proto__: null,
+        kind: fixed('file'), type: fixed(node.tree ? '' : call(BlobType, node.file)),
+        getAsFile: fixed(() => node.file),
+        getAsString: fixed(() => {}),
+        webkitGetAsEntry: fixed(() => entry),
       };
-      if (itemHandle && HandleProto) {
-        props.getAsFileSystemHandle = { value: async () => (isDir ? dirHandle(name, v) : fileHandle(v)) };
+      if (ItemGetAsHandle && HandleProto) {
+        props.getAsFileSystemHandle = fixed(async () => (node.tree ? dirHandle(name, node.tree) : fileHandle(node.file)));
       }
-      return Object.create(DataTransferItem.prototype, props);
-    });
-    const list = { length: { value: items.length }, [Symbol.iterator]: { value: () => items.values() } };
-    for (let i = 0; i < items.length; i++) list[i] = { value: items[i], enumerable: true };
-    const itemList = Object.create(DataTransferItemList.prototype, list);
-    defineProperty(dt, 'items', { get: () => itemList, enumerable: true, configurable: true });
+      push(items, ObjectCreate(ItemProto, props));
+    }
+    const values = () => {
+      let i = 0;
+      return { next: () => (i < items.length ? { value: items[i++], done: false } : { value: undefined, done: true }) };
+    };
+    const props = { __proto__: null, length: fixed(items.length), [SymbolIterator]: fixed(values) };
+    for (let i = 0; i < items.length; i++) props[i] = { __proto__: null, value: items[i], enumerable: true };
+    const itemList = ObjectCreate(ItemListProto, props);
+    ObjectDefineProperty(dt, 'items', { __proto__: null, get: () => itemList, enumerable: true, configurable: true });
     return dt;
   }
+
+  // File System Access: the page gets handles whose getFile() yields the
+  // encrypted file, and for a directory a read-only snapshot of the encrypted
+  // tree. Writing through them is refused: what Cloak gave the page is not the
+  // user's file.
+  const refuse = (what) => call(PromiseReject, NativePromise, domError(`Cloak gives the page a read-only copy; it cannot ${what}.`, 'NotAllowedError'));
+  const granted = fixed(async (opts) => (opts && own(opts, 'mode') === 'readwrite' ? 'denied' : 'granted'));
+  function handleProps(kind, name, extra) {
+    const props = {
+      __proto__: null,
+      kind: fixed(kind),
+      name: fixed(name),
+      queryPermission: granted,
+      requestPermission: granted,
+      isSameEntry: fixed(async function isSameEntry(other) { return other === this; }),
+      remove: fixed(() => refuse('remove it')),
+      move: fixed(() => refuse('move it')),
+    };
+    const keys = ObjectKeys(extra);
+    for (let i = 0; i < keys.length; i++) props[keys[i]] = extra[keys[i]];
+    const symbols = ObjectGetOwnPropertySymbols(extra);
+    for (let i = 0; i < symbols.length; i++) props[symbols[i]] = extra[symbols[i]];
+    return props;
+  }
+
+  function fileHandle(file) {
+    return ObjectCreate(HandleProto, handleProps('file', nameOf(file), {
+      __proto__: null,
+      getFile: fixed(async () => file),
+      createWritable: fixed(() => refuse('write to it')),
+      createSyncAccessHandle: fixed(() => refuse('write to it')),
+    }));
+  }
+
+  /** A directory handle over `tree`. */
+  function dirHandle(name, tree) {
+    const child = (key) => {
+      const node = childOf(tree, key);
+      return node.tree ? dirHandle(key, node.tree) : fileHandle(node.file);
+    };
+    const lookup = (key, kind, opts) => {
+      if (opts && own(opts, 'create')) return refuse('create entries');
+      const node = childOf(tree, key);
+      if (node === undefined) return call(PromiseReject, NativePromise, domError(`${key} was not found.`, 'NotFoundError'));
+      if (Boolean(node.tree) !== (kind === 'directory')) return call(PromiseReject, NativePromise, domError(`${key} is not a ${kind}.`, 'TypeMismatchError'));
+      return call(PromiseResolve, NativePromise, child(key));
+    };
+    async function* entries() {
+      for (let i = 0; i < tree.names.length; i++) yield [tree.names[i], child(tree.names[i])];
+    }
+    async function* values() {
+      for (let i = 0; i < tree.names.length; i++) yield child(tree.names[i]);
+    }
+    async function* keys() {
+      for (let i = 0; i < tree.names.length; i++) yield tree.names[i];
+    }
+    return ObjectCreate(DirProto, handleProps('directory', name, {
+      __proto__: null,
+      entries: fixed(entries),
+      values: fixed(values),
+      keys: fixed(keys),
+      [SymbolAsyncIterator]: fixed(entries),
+      getFileHandle: fixed((key, opts) => lookup(key, 'file', opts)),
+      getDirectoryHandle: fixed((key, opts) => lookup(key, 'directory', opts)),
+      removeEntry: fixed(() => refuse('remove entries')),
+      resolve: fixed(async () => null),
+    }));
+  }
+
+  // --- Channels. ---
 
   // Only the user's own actions are encrypted. `isTrusted` is an unforgeable
   // own property of every event: a page can neither set nor patch it. Events a
@@ -229,37 +468,37 @@
     if (!e.isTrusted) return;
     const input = realTarget(e);
     if (!isFileInput(input)) return;
-    const list = call(filesDesc.get, input);
-    const files = list ? listToArray(list) : [];
-    const pending = call(weakMapHas, busy, input);
+    const selected = call(InputFilesGet, input);
+    const files = selected ? listToArray(selected) : list();
+    const pending = call(WeakMapHas, busy, input);
     if (!files.length) {
       // The second event of a selection Cloak took (its input is emptied
       // meanwhile), or a cancelled picker: nothing to protect.
-      if (pending) call(stopImmediate, e);
+      if (pending) call(EventStopImmediatePropagation, e);
       return;
     }
-    call(stopImmediate, e);
-    const paths = [];
-    for (let i = 0; i < files.length; i++) paths[i] = call(relPath, files[i]) || '';
+    call(EventStopImmediatePropagation, e);
+    const paths = list();
+    for (let i = 0; i < files.length; i++) push(paths, call(FileRelativePath, files[i]) || '');
     // The page never sees plaintext: a JS uploader reading the input while
     // Cloak encrypts finds it empty. A new selection while busy replaces the
     // pending one, whose result is then dropped.
-    call(filesDesc.set, input, call(dtFiles, new NativeDataTransfer()));
+    call(InputFilesSet, input, noFiles());
     const id = nextId;
-    call(weakMapSet, busy, input, id);
+    call(WeakMapSet, busy, input, id);
     if (!pending) formBusy(input, +1);
-    const current = () => call(weakMapGet, busy, input) === id;
-    encrypt('input', files, paths).then((reply) => {
+    const current = () => call(WeakMapGet, busy, input) === id;
+    encrypt('input', files, paths, (sealed, sealedPaths) => {
       if (!current()) return;
-      call(filesDesc.set, input, call(dtFiles, transfer(withPaths(reply.files, reply.paths || []))));
-      call(weakMapDelete, busy, input);
-      call(dispatch, input, new NativeEvent('input', { bubbles: true, composed: true }));
-      call(dispatch, input, new NativeEvent('change', { bubbles: true }));
+      call(InputFilesSet, input, call(DataTransferFiles, transfer(withPaths(sealed, sealedPaths))));
+      call(WeakMapDelete, busy, input);
+      call(EventTargetDispatchEvent, input, new NativeEvent('input', { __proto__: null, bubbles: true, composed: true }));
+      call(EventTargetDispatchEvent, input, new NativeEvent('change', { __proto__: null, bubbles: true }));
       formBusy(input, -1, true);
-    }, (err) => {
+    }, (reason) => {
       if (!current()) return;
-      call(weakMapDelete, busy, input);
-      console.warn('Cloak blocked this upload:', err.message);
+      call(WeakMapDelete, busy, input);
+      warn('Cloak blocked this upload:', reason);
       formBusy(input, -1, false);
     });
   }
@@ -269,136 +508,196 @@
   // same submitter, when every input of the form has its .cloak files. Repeated
   // submits are absorbed; if encryption fails the held submit is dropped, so
   // the form never goes out without the user's files or with plaintext.
-  const busyForms = new Map(); // form -> { count, ok, held: null | { submitter } | { plain: true } }
+  const busyForms = new NativeMap(); // form -> { count, ok, held: null | { by: submitter, plain } }
   function formBusy(input, delta, ok) {
-    const form = call(inputForm, input);
+    const form = call(InputForm, input);
     if (!form) return;
-    let entry = call(mapGet, busyForms, form);
+    let entry = call(MapGet, busyForms, form);
     if (!entry) {
-      entry = { count: 0, ok: true, held: null };
-      call(mapSet, busyForms, form, entry);
+      entry = { __proto__: null, count: 0, ok: true, held: null };
+      call(MapSet, busyForms, form, entry);
     }
     entry.count += delta;
     if (ok === false) entry.ok = false;
     if (entry.count > 0) return;
-    call(mapDelete, busyForms, form);
+    call(MapDelete, busyForms, form);
     const held = entry.held;
     if (!held) return;
     if (!entry.ok) {
-      console.warn('Cloak did not send this form: encrypting its files failed.');
+      warn('Cloak did not send this form:', 'encrypting its files failed.');
       return;
     }
     if (held.plain) {
-      call(formSubmit, form);
+      call(FormSubmit, form);
       return;
     }
     try {
-      if (held.submitter) call(formRequestSubmit, form, held.submitter);
-      else call(formRequestSubmit, form);
+      if (held.by) call(FormRequestSubmit, form, held.by);
+      else call(FormRequestSubmit, form);
     } catch {
-      call(formRequestSubmit, form); // the submitter left the form meanwhile
+      call(FormRequestSubmit, form); // the submitter left the form meanwhile
     }
   }
   function onSubmit(e) {
-    const entry = call(mapGet, busyForms, realTarget(e));
+    const entry = call(MapGet, busyForms, realTarget(e));
     if (!entry) return;
-    call(stopImmediate, e);
-    call(preventDefault, e);
-    entry.held ??= { submitter: call(submitterOf, e) };
+    stop(e);
+    entry.held ??= { __proto__: null, by: call(SubmitEventSubmitter, e), plain: false };
   }
-  defineProperty(HTMLFormElement.prototype, 'submit', {
+  ObjectDefineProperty(HTMLFormElementProto, 'submit', {
+    __proto__: null,
     value: {
       submit() {
-        const entry = call(mapGet, busyForms, this);
-        if (!entry) return call(formSubmit, this);
-        entry.held ??= { plain: true };
+        const entry = call(MapGet, busyForms, this);
+        if (!entry) return call(FormSubmit, this);
+        entry.held ??= { __proto__: null, by: null, plain: true };
         return undefined;
       },
     }.submit,
     writable: true, enumerable: true, configurable: true,
   });
 
-  async function readEntry(entry, prefix, out, protos) {
-    if (entry.isFile) {
-      protos.file = getPrototypeOf(entry);
-      entryFile ??= method(entry, 'file');
-      const file = await new Promise((resolve, reject) => call(entryFile, entry, resolve, reject));
-      out[out.length] = { file, path: prefix + file.name };
-    } else if (entry.isDirectory) {
-      protos.dir = getPrototypeOf(entry);
-      entryReader ??= method(entry, 'createReader');
-      const reader = call(entryReader, entry);
-      protos.reader = getPrototypeOf(reader);
-      readEntries ??= method(reader, 'readEntries');
-      for (;;) {
-        const batch = await new Promise((resolve, reject) => call(readEntries, reader, resolve, reject));
-        if (!batch.length) break;
-        for (let i = 0; i < batch.length; i++) await readEntry(batch[i], `${prefix}${entry.name}/`, out, protos);
-      }
+  /**
+   * Learns the natives of a dropped entry on first sight (Chromium; Firefox
+   * has them from its interfaces): the shared getters from any entry, `file`
+   * from a file entry and `createReader` from a folder, before Cloak ever hands
+   * the page an object with their prototype.
+   */
+  function learn(entry) {
+    const take = (name) => {
+      entryNatives[name] ??= lookUp(entry, name) ?? null;
+      return entryNatives[name];
+    };
+    take('name');
+    if (call(take('isFile'), entry)) take('file');
+    if (call(take('isDirectory'), entry)) take('createReader');
+  }
+  const entryNative = (entry, name) => {
+    learn(entry);
+    return entryNatives[name];
+  };
+
+  /**
+   * Reads the dropped `entries` in order into `out` ({ file, path } records),
+   * then calls `done`; `fail(reason)` on the first error. Callbacks only: a
+   * promise resolved with a File would look up `then` on it, which a page can define.
+   */
+  function readEntries(entries, prefix, out, protos, done, fail) {
+    let i = 0;
+    const step = () => {
+      if (i >= entries.length) done();
+      else readEntry(entries[i++], prefix, out, protos, step, fail);
+    };
+    step();
+  }
+
+  function readEntry(entry, prefix, out, protos, done, fail) {
+    const failed = () => fail('a dropped file could not be read');
+    if (call(entryNative(entry, 'isFile'), entry)) {
+      protos.file = ObjectGetPrototypeOf(entry);
+      call(entryNative(entry, 'file'), entry, (file) => {
+        push(out, { __proto__: null, file, path: prefix + nameOf(file) });
+        done();
+      }, failed);
+    } else if (call(entryNative(entry, 'isDirectory'), entry)) {
+      protos.dir = ObjectGetPrototypeOf(entry);
+      const reader = call(entryNative(entry, 'createReader'), entry);
+      entryNatives.readEntries ??= lookUp(reader, 'readEntries') ?? null;
+      protos.reader = ObjectGetPrototypeOf(reader);
+      const inner = `${prefix}${call(entryNative(entry, 'name'), entry)}/`;
+      const more = () => call(entryNatives.readEntries, reader, (batch) => {
+        if (batch.length) readEntries(batch, inner, out, protos, more, fail);
+        else done();
+      }, failed);
+      more();
+    } else {
+      done();
     }
   }
 
   // Drop: files and folders.
   function onDrop(e) {
     if (!e.isTrusted || fromClosedRoot(e)) return;
-    const dt = call(dragData, e);
-    if (!dt || !typesOf(dt).includes('Files')) return;
-    call(stopImmediate, e);
-    call(preventDefault, e);
+    const dt = call(DragEventDataTransfer, e);
+    if (!dt || !hasFiles(dt)) return;
+    stop(e);
     const target = realTarget(e);
-    const items = call(dtItems, dt);
-    const entries = [];
-    for (let i = 0; i < call(itemsLength, items); i++) {
-      if (call(itemKind, items[i]) === 'file') entries[entries.length] = itemEntry ? call(itemEntry, items[i]) : null;
+    const items = call(DataTransferItems, dt);
+    const entries = list();
+    let folders = false;
+    let allEntries = true;
+    const n = call(ItemListLength, items);
+    for (let i = 0; i < n; i++) {
+      if (call(ItemKind, items[i]) !== 'file') continue;
+      const entry = ItemGetAsEntry ? call(ItemGetAsEntry, items[i]) : null;
+      if (!entry) allEntries = false;
+      else if (call(entryNative(entry, 'isDirectory'), entry)) folders = true;
+      push(entries, entry);
     }
-    const plainFiles = listToArray(call(dtFiles, dt));
-    const init = {
-      bubbles: true, cancelable: true, composed: true, clientX: e.clientX, clientY: e.clientY,
-      screenX: e.screenX, screenY: e.screenY, ctrlKey: e.ctrlKey, shiftKey: e.shiftKey, altKey: e.altKey, metaKey: e.metaKey,
+    const plainFiles = listToArray(call(DataTransferFiles, dt));
+    const pointer = { __proto__: null };
+    for (let i = 0; i < MouseEventKeys.length; i++) pointer[MouseEventKeys[i]] = call(MouseEventGetters[MouseEventKeys[i]], e);
+    const redrop = (dataTransfer) => {
+      const init = { __proto__: null, bubbles: true, cancelable: true, composed: true, dataTransfer };
+      for (let i = 0; i < MouseEventKeys.length; i++) init[MouseEventKeys[i]] = pointer[MouseEventKeys[i]];
+      call(EventTargetDispatchEvent, target, new NativeDragEvent('drop', init));
     };
-    const protos = { file: Object.prototype, dir: Object.prototype, reader: Object.prototype };
-    (async () => {
-      let picked = [];
-      for (let i = 0; i < plainFiles.length; i++) picked[i] = { file: plainFiles[i], path: '' };
-      if (entries.length && entries.every(Boolean) && entries.some((en) => en.isDirectory)) {
-        picked = [];
-        for (let i = 0; i < entries.length; i++) await readEntry(entries[i], '', picked, protos);
-      } else if (entries[0]) {
-        protos.file = getPrototypeOf(entries[0]);
+    const protos = { __proto__: null, file: ObjectPrototype, dir: ObjectPrototype, reader: ObjectPrototype };
+    const failed = (reason) => warn('Cloak blocked this drop:', reason);
+    const send = (picked) => {
+      if (!picked.length) { // an empty folder: nothing to encrypt, nothing of the user's to hand over
+        redrop(new NativeDataTransfer());
+        return;
       }
-      const files = [];
-      const paths = [];
+      const files = list();
+      const paths = list();
       for (let i = 0; i < picked.length; i++) {
-        files[i] = picked[i].file;
-        paths[i] = picked[i].path;
+        push(files, picked[i].file);
+        push(paths, picked[i].path);
       }
-      const reply = await encrypt('drop', files, paths);
-      const dt = transfer(withPaths(reply.files, reply.paths || []));
-      call(dispatch, target, new NativeDragEvent('drop', { ...init, dataTransfer: withEntries(dt, reply.files, reply.paths || [], protos) }));
-    })().catch((err) => console.warn('Cloak blocked this drop:', err.message));
+      encrypt('drop', files, paths, (sealed, sealedPaths) => {
+        const tree = newTree();
+        for (let i = 0; i < sealed.length; i++) placeInTree(tree, sealedPaths[i] || nameOf(sealed[i]), sealed[i]);
+        redrop(withEntries(transfer(withPaths(sealed, sealedPaths)), tree, protos));
+      }, failed);
+    };
+    if (entries.length && allEntries && folders) {
+      const picked = list();
+      readEntries(entries, '', picked, protos, () => send(picked), failed);
+    } else {
+      if (entries.length && entries[0]) protos.file = ObjectGetPrototypeOf(entries[0]);
+      const picked = list();
+      for (let i = 0; i < plainFiles.length; i++) push(picked, { __proto__: null, file: plainFiles[i], path: '' });
+      send(picked);
+    }
   }
 
   // Paste: files on the clipboard (text passes through untouched).
   function onPaste(e) {
     if (!e.isTrusted || fromClosedRoot(e)) return;
-    const cd = call(clipData, e);
-    const files = cd ? listToArray(call(dtFiles, cd)) : [];
+    const cd = call(ClipboardEventData, e);
+    const files = cd ? listToArray(call(DataTransferFiles, cd)) : list();
     if (!files.length) return;
-    call(stopImmediate, e);
-    call(preventDefault, e);
+    stop(e);
     const target = realTarget(e);
-    const texts = typesOf(cd).filter((t) => t.startsWith('text/')).map((t) => [t, call(dtGetData, cd, t)]);
-    const paths = [];
-    for (let i = 0; i < files.length; i++) paths[i] = '';
-    encrypt('paste', files, paths).then((reply) => {
-      const dt = transfer(reply.files);
-      for (const [t, v] of texts) call(dtSetData, dt, t, v);
-      const ev = new NativeClipboardEvent('paste', { bubbles: true, cancelable: true, composed: true, clipboardData: dt });
+    const texts = list();
+    const types = call(DataTransferTypes, cd);
+    for (let i = 0; i < types.length; i++) {
+      if (call(StringStartsWith, types[i], 'text/')) push(texts, { __proto__: null, mime: types[i], value: call(DataTransferGetData, cd, types[i]) });
+    }
+    const paths = list();
+    for (let i = 0; i < files.length; i++) push(paths, '');
+    encrypt('paste', files, paths, (sealed) => {
+      const dt = transfer(sealed);
+      for (let i = 0; i < texts.length; i++) call(DataTransferSetData, dt, texts[i].mime, texts[i].value);
+      const ev = new NativeClipboardEvent('paste', { __proto__: null, bubbles: true, cancelable: true, composed: true, clipboardData: dt });
       // Firefox's constructor ignores clipboardData and gives the event an
       // empty one: there the event carries the encrypted files itself.
-      if (call(clipData, ev) !== dt) defineProperty(ev, 'clipboardData', { get: () => dt, enumerable: true, configurable: true });
-      call(dispatch, target, ev);
-    }, (err) => console.warn('Cloak blocked this paste:', err.message));
+      if (call(ClipboardEventData, ev) !== dt) {
+        ObjectDefineProperty(ev, 'clipboardData', { __proto__: null, get: () => dt, enumerable: true, configurable: true });
+      }
+      call(EventTargetDispatchEvent, target, ev);
+    }, (reason) => warn('Cloak blocked this paste:', reason));
   }
 
   // A file picker or a drag of files is about to hand the page files: have
@@ -407,183 +706,186 @@
   function warm() {
     if (warmed || !port) return;
     warmed = true;
-    call(postMessage, port, { type: 'warm' });
+    call(MessagePortPostMessage, port, { __proto__: null, type: 'warm' });
   }
   // An input the page never attaches (a library makes one, calls click() and
   // reads it in its own change listener), or one in a shadow root, fires its
   // events where `window` never sees them. So every file input about to open a
   // picker gets Cloak's listeners on itself, in the capture phase: at the
   // target those run before the page's own (bubbling) listeners.
-  const armed = new WeakMap(); // input -> true once it has Cloak's listeners
+  const armed = new NativeWeakMap(); // input -> true once it has Cloak's listeners
   // Hosts of closed shadow roots: from outside, an event inside one names only
   // the host, so the root's own listeners (see attachShadow below) handle it.
-  const closedHosts = new WeakMap();
-  const fromClosedRoot = (e) => Boolean(call(weakMapGet, closedHosts, realTarget(e)));
+  const closedHosts = new NativeWeakMap();
+  const fromClosedRoot = (e) => Boolean(call(WeakMapGet, closedHosts, realTarget(e)));
   function arm(input) {
     warm();
-    if (call(weakMapGet, armed, input)) return;
-    call(weakMapSet, armed, input, true);
-    call(listen, input, 'input', onInputEvent, true);
-    call(listen, input, 'change', onInputEvent, true);
+    if (call(WeakMapGet, armed, input)) return;
+    call(WeakMapSet, armed, input, true);
+    listen(input, 'input', onInputEvent);
+    listen(input, 'change', onInputEvent);
   }
-  // A brand check through the native getter (it throws for anything but an
-  // <input>), not instanceof, which a page can redefine.
-  const isFileInput = (el) => {
-    try {
-      return call(inputType, el) === 'file';
-    } catch {
-      return false;
-    }
-  };
   function onClick(e) {
     const target = realTarget(e);
     if (isFileInput(target)) arm(target);
   }
-  for (const name of ['click', 'showPicker']) {
-    const native = HTMLInputElement.prototype[name];
-    if (typeof native !== 'function') continue;
+  const wrapOpener = (name, native) => {
+    if (typeof native !== 'function') return;
     const wrapped = {
       [name]() {
         if (isFileInput(this)) arm(this);
         return call(native, this);
       },
     }[name];
-    defineProperty(HTMLInputElement.prototype, name, { value: wrapped, writable: true, enumerable: true, configurable: true });
-  }
+    ObjectDefineProperty(HTMLInputElementProto, name, { __proto__: null, value: wrapped, writable: true, enumerable: true, configurable: true });
+  };
+  wrapOpener('click', InputClick);
+  wrapOpener('showPicker', InputShowPicker);
   function onDragEnter(e) {
-    const dt = call(dragData, e);
-    if (dt && typesOf(dt).includes('Files')) warm();
+    const dt = call(DragEventDataTransfer, e);
+    if (dt && hasFiles(dt)) warm();
   }
 
   /** Cloak's capture listeners on `at`: the window, or a shadow root. */
   function listenAt(at) {
-    call(listen, at, 'click', onClick, true);
-    call(listen, at, 'dragenter', onDragEnter, true);
-    call(listen, at, 'input', onInputEvent, true);
-    call(listen, at, 'change', onInputEvent, true);
-    call(listen, at, 'drop', onDrop, true);
-    call(listen, at, 'paste', onPaste, true);
-    call(listen, at, 'submit', onSubmit, true);
+    listen(at, 'click', onClick);
+    listen(at, 'dragenter', onDragEnter);
+    listen(at, 'input', onInputEvent);
+    listen(at, 'change', onInputEvent);
+    listen(at, 'drop', onDrop);
+    listen(at, 'paste', onPaste);
+    listen(at, 'submit', onSubmit);
   }
   listenAt(window);
+
+  // document.open() erases every listener of the document's window, Cloak's
+  // too; write() on a finished document opens it implicitly. The window gets
+  // Cloak's listeners back before any markup written into it runs.
+  const reopen = (self, native, args) => {
+    const result = ReflectApply(native, self, args);
+    if (self === theDocument) listenAt(window);
+    return result;
+  };
+  const wrapWriter = (name, native) => {
+    const wrapped = {
+      [name](...args) {
+        if (this === theDocument && call(DocumentReadyState, theDocument) !== 'loading') reopen(this, DocumentOpen, list());
+        return ReflectApply(native, this, args);
+      },
+    }[name];
+    ObjectDefineProperty(DocumentProto, name, { __proto__: null, value: wrapped, writable: true, enumerable: true, configurable: true });
+  };
+  ObjectDefineProperty(DocumentProto, 'open', {
+    __proto__: null,
+    value: { open(...args) { return reopen(this, DocumentOpen, args); } }.open,
+    writable: true, enumerable: true, configurable: true,
+  });
+  wrapWriter('write', DocumentWrite);
+  wrapWriter('writeln', DocumentWriteln);
 
   // Inside a shadow root, `change` (not composed) never leaves the root, and
   // from outside a closed root no event names the input. Every shadow root the
   // page attaches gets Cloak's listeners first, before any of the page's.
-  const nativeAttachShadow = Element.prototype.attachShadow;
-  const shadowMode = getter(ShadowRoot.prototype, 'mode');
-  defineProperty(Element.prototype, 'attachShadow', {
+  ObjectDefineProperty(ElementProto, 'attachShadow', {
+    __proto__: null,
     value: {
       attachShadow(init) {
-        const root = call(nativeAttachShadow, this, init);
+        const root = call(ElementAttachShadow, this, init);
         listenAt(root);
-        if (call(shadowMode, root) === 'closed') call(weakMapSet, closedHosts, this, true);
+        if (call(ShadowRootMode, root) === 'closed') call(WeakMapSet, closedHosts, this, true);
         return root;
       },
     }.attachShadow,
     writable: true, enumerable: true, configurable: true,
   });
 
-  // File System Access pickers (Chromium): the page gets handles whose getFile()
-  // yields the encrypted file, and for a directory a read-only snapshot of the
-  // encrypted tree. Writing through them is refused: what Cloak gave the page
-  // is not the user's file.
-  const HandleProto = typeof FileSystemFileHandle === 'function' ? FileSystemFileHandle.prototype : null;
-  const DirProto = typeof FileSystemDirectoryHandle === 'function' ? FileSystemDirectoryHandle.prototype : null;
-  const handleKind = HandleProto ? getter(FileSystemHandle.prototype, 'kind') : null;
-  const handleName = HandleProto ? getter(FileSystemHandle.prototype, 'name') : null;
-  const dirValues = DirProto ? DirProto.values : null;
-  const refuse = (what) => Promise.reject(new DOMException(`Cloak gives the page a read-only copy; it cannot ${what}.`, 'NotAllowedError'));
-  const granted = { value: async (opts) => (opts?.mode === 'readwrite' ? 'denied' : 'granted') };
-  const common = (kind, name) => ({
-    kind: { value: kind },
-    name: { value: name },
-    queryPermission: granted,
-    requestPermission: granted,
-    isSameEntry: { value: async function isSameEntry(other) { return other === this; } },
-    remove: { value: () => refuse('remove it') },
-    move: { value: () => refuse('move it') },
-  });
-
-  function fileHandle(file) {
-    return Object.create(HandleProto, {
-      ...common('file', file.name),
-      getFile: { value: async () => file },
-      createWritable: { value: () => refuse('write to it') },
-      createSyncAccessHandle: { value: () => refuse('write to it') },
-    });
-  }
-
-  /** A directory handle over `tree` (name -> File or nested Map). */
-  function dirHandle(name, tree) {
-    const child = (key) => {
-      const v = tree.get(key);
-      return v instanceof Map ? dirHandle(key, v) : fileHandle(v);
-    };
-    const lookup = (key, kind, opts) => {
-      if (opts?.create) return refuse('create entries');
-      if (!tree.has(key)) return Promise.reject(new DOMException(`${key} was not found.`, 'NotFoundError'));
-      if ((tree.get(key) instanceof Map) !== (kind === 'directory')) {
-        return Promise.reject(new DOMException(`${key} is not a ${kind}.`, 'TypeMismatchError'));
+  /**
+   * Every file under a native directory handle with its path, in order, then
+   * `done`. The async iterator's `next` comes from the first iterator: Chromium
+   * exposes no interface for it (docs/SECURITY.md).
+   */
+  let IteratorNext = null;
+  function walk(dir, prefix, out, done, fail) {
+    const it = call(DirValues, dir);
+    IteratorNext ??= lookUp(it, 'next');
+    const step = () => settle(call(IteratorNext, it), (result) => {
+      if (own(result, 'done')) {
+        done();
+        return;
       }
-      return Promise.resolve(child(key));
-    };
-    async function* entries() {
-      for (const key of [...tree.keys()]) yield [key, child(key)];
-    }
-    async function* values() {
-      for (const [, h] of entries()) yield h;
-    }
-    async function* keys() {
-      for (const key of [...tree.keys()]) yield key;
-    }
-    return Object.create(DirProto, {
-      ...common('directory', name),
-      entries: { value: entries },
-      values: { value: values },
-      keys: { value: keys },
-      [Symbol.asyncIterator]: { value: entries },
-      getFileHandle: { value: (key, opts) => lookup(key, 'file', opts) },
-      getDirectoryHandle: { value: (key, opts) => lookup(key, 'directory', opts) },
-      removeEntry: { value: () => refuse('remove entries') },
-      resolve: { value: async () => null },
-    });
+      const h = own(result, 'value');
+      const name = call(HandleName, h);
+      if (call(HandleKind, h) === 'file') {
+        settle(call(HandleGetFile, h), (file) => {
+          push(out, { __proto__: null, file, path: prefix + name });
+          step();
+        }, fail);
+      } else {
+        walk(h, `${prefix}${name}/`, out, step, fail);
+      }
+    }, fail);
+    step();
   }
 
-  /** Every file under a native directory handle, with its folder path (['sub', 'deeper']). */
-  async function walk(dir, folders, out) {
-    const it = call(dirValues, dir);
-    for (let step = await it.next(); !step.done; step = await it.next()) {
-      const h = step.value;
-      if (call(handleKind, h) === 'file') out.push({ file: await call(handleGetFile, h), folders });
-      else await walk(h, [...folders, call(handleName, h)], out);
-    }
-    return out;
-  }
+  /** A page-facing promise: `run(resolve, reject)`; the picker's own errors pass through to the page. */
+  const promised = (run) => new NativePromise((resolve, reject) => run(resolve, (reason) => {
+    reject(typeof reason === 'string' ? domError(reason, 'AbortError') : reason);
+  }));
 
-  if (HandleProto && typeof window.showOpenFilePicker === 'function') {
-    const nativePicker = window.showOpenFilePicker;
-    window.showOpenFilePicker = async function showOpenFilePicker(options) {
+  if (HandleProto && nativeOpenPicker) {
+    window.showOpenFilePicker = function showOpenFilePicker(options) {
       warm();
-      const handles = await call(nativePicker, window, options);
-      const files = [];
-      for (let i = 0; i < handles.length; i++) files[i] = await call(handleGetFile, handles[i]);
-      const reply = await encrypt('picker', files, files.map(() => ''));
-      return reply.files.map(fileHandle);
+      return promised((resolve, reject) => settle(call(nativeOpenPicker, window, options), (handles) => {
+        const files = list();
+        const paths = list();
+        let i = 0;
+        const next = () => {
+          if (i < handles.length) {
+            settle(call(HandleGetFile, handles[i++]), (file) => {
+              push(files, file);
+              push(paths, '');
+              next();
+            }, reject);
+            return;
+          }
+          encrypt('picker', files, paths, (sealed) => {
+            const out = [];
+            for (let k = 0; k < sealed.length; k++) push(out, fileHandle(sealed[k]));
+            resolve(out);
+          }, reject);
+        };
+        next();
+      }, reject));
     };
   }
 
-  if (DirProto && dirValues && typeof window.showDirectoryPicker === 'function') {
-    const nativeDirPicker = window.showDirectoryPicker;
-    window.showDirectoryPicker = async function showDirectoryPicker(options) {
+  if (DirProto && DirValues && nativeDirPicker) {
+    window.showDirectoryPicker = function showDirectoryPicker(options) {
       warm();
-      const root = await call(nativeDirPicker, window, options);
-      const found = await walk(root, [], []);
-      const files = found.map((f) => f.file);
-      const reply = await encrypt('picker', files, files.map(() => ''));
-      const tree = new Map();
-      found.forEach(({ folders }, i) => placeInTree(tree, folders, reply.files[i]));
-      return dirHandle(call(handleName, root), tree);
+      return promised((resolve, reject) => settle(call(nativeDirPicker, window, options), (root) => {
+        // Paths start with the picked folder's name, as a folder input's do,
+        // so that "Hide file names" hides it too.
+        const found = list();
+        walk(root, `${call(HandleName, root)}/`, found, () => {
+          if (!found.length) {
+            resolve(dirHandle(call(HandleName, root), newTree()));
+            return;
+          }
+          const files = list();
+          const paths = list();
+          for (let i = 0; i < found.length; i++) {
+            push(files, found[i].file);
+            push(paths, found[i].path);
+          }
+          encrypt('picker', files, paths, (sealed, sealedPaths) => {
+            const top = newTree();
+            for (let i = 0; i < sealed.length; i++) placeInTree(top, sealedPaths[i] || nameOf(sealed[i]), sealed[i]);
+            const name = top.names[0];
+            const node = name === undefined ? null : childOf(top, name);
+            resolve(node && node.tree ? dirHandle(name, node.tree) : dirHandle(call(HandleName, root), newTree()));
+          }, reject);
+        }, reject);
+      }, reject));
     };
   }
 })();
