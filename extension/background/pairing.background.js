@@ -18,6 +18,11 @@ export async function issuePairing(sender) {
   // sender.origin: an about:srcdoc or about:blank frame has its creator's
   // origin, which its URL does not show.
   const origin = sender.origin ?? new URL(sender.url).origin;
+  if (origin === 'null') {
+    // A sandboxed or data: frame has an opaque origin: nothing to seal the
+    // files for, and no site of the user's to check. It gets no file.
+    throw new Error('Cloak cannot encrypt in a sandboxed or data: frame, so this page gets no file here.');
+  }
   all[token] = { tabId: sender.tab.id, frameId: sender.frameId, origin, expires: now + TTL_MS };
   await ext.storage.session.set({ pairings: all });
   return { token };

@@ -3,7 +3,7 @@
 // through a {type: handler} map after validation and a check of who sent them.
 import { ext } from '../shared/api.js';
 import { MSG, validate } from '../shared/messages.js';
-import { noteHooked, setSite, siteStatus, syncContentScripts } from './sites.background.js';
+import { setSite, siteStatus, syncContentScripts } from './sites.background.js';
 import { grantBypass, takeBypass } from './bypass.background.js';
 import { checkAutoLock, isUnlocked, lock, openUnlockWindow, recordOp, touch, vaultKeyForFrame } from './vault.background.js';
 import { claimPairing, issuePairing } from './pairing.background.js';
@@ -21,7 +21,8 @@ function isExtensionPage(sender) {
 function isContentScript(sender) {
   if (sender.id !== ext.runtime.id || !sender.tab || !sender.url) return false;
   const { protocol } = new URL(sender.url);
-  return protocol === 'https:' || protocol === 'http:' || protocol === 'about:';
+  // blob: frames made by a covered page have its origin (`blob:https://site/…`).
+  return protocol === 'https:' || protocol === 'http:' || protocol === 'about:' || protocol === 'blob:';
 }
 
 /** Chromium's offscreen document that decrypts downloads. */
@@ -36,7 +37,6 @@ function isCryptoFrame(sender) {
 }
 
 const HANDLERS = {
-  [MSG.HELLO]: { allow: isContentScript, run: (_m, s) => noteHooked(s) },
   [MSG.PAIR_FRAME]: { allow: isContentScript, run: (_m, s) => issuePairing(s) },
   [MSG.TAKE_BYPASS]: { allow: isContentScript, run: (_m, s) => takeBypass(s) },
   [MSG.CLAIM_PAIRING]: { allow: isCryptoFrame, run: (m, s) => claimPairing(m.token, s) },
@@ -76,6 +76,10 @@ ext.runtime.onInstalled.addListener(async ({ reason }) => {
 });
 
 ext.runtime.onStartup.addListener(() => syncContentScripts());
+// Host access granted or withdrawn in the browser's own settings: cover
+// exactly the sites Cloak may still run on.
+ext.permissions.onAdded.addListener(() => syncContentScripts());
+ext.permissions.onRemoved.addListener(() => syncContentScripts());
 // And at every start of this worker: the sync changes only what differs.
 syncContentScripts().catch((err) => console.warn('Cloak could not sync its content scripts:', err));
 

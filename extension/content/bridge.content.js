@@ -23,8 +23,6 @@
     if (!window.dispatchEvent(ev)) {
       hookPort = channel.port1;
       hookPort.onmessage = onHookMessage;
-      // Only now does this document count as protected (the popup's status).
-      ext.runtime.sendMessage({ type: 'hello' }).catch((err) => console.warn('Cloak could not report this tab as protected:', err));
     }
   }
   window.addEventListener('cloak:hook-ready', (e) => {
@@ -33,6 +31,32 @@
     offerPort();
   }, true);
   offerPort();
+
+  // The popup's status: the background asks, with a nonce, and only a hook
+  // holding the private port can echo it. That is what makes a tab protected.
+  const pings = new Map(); // nonce -> resolve
+  function pingHook(nonce) {
+    if (!hookPort) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        pings.delete(nonce);
+        resolve(false);
+      }, 1000);
+      pings.set(nonce, () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      hookPort.postMessage({ type: 'ping', nonce });
+    });
+  }
+  ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+    // Only Cloak's own background (no tab) may ask; the message is checked by
+    // hand as messages.js declares it (STATUS_PING), since this script is not a module.
+    if (sender.id !== ext.runtime.id || sender.tab || msg?.type !== 'status-ping'
+      || typeof msg.nonce !== 'string' || msg.nonce.length > 64) return false;
+    pingHook(msg.nonce).then((hooked) => sendResponse({ nonce: hooked ? msg.nonce : null, hooked }));
+    return true;
+  });
 
   // Everything from the hook is page-world input: validate it.
   function validRequest(msg) {
@@ -45,6 +69,11 @@
 
   async function onHookMessage(e) {
     const msg = e.data;
+    if (msg?.type === 'pong' && typeof msg.nonce === 'string' && pings.has(msg.nonce)) {
+      pings.get(msg.nonce)();
+      pings.delete(msg.nonce);
+      return;
+    }
     if (msg?.type === 'warm') {
       ensureFrame().catch(() => {}); // a failure shows when files arrive
       return;
@@ -77,7 +106,7 @@
 
   async function createFrame(f) {
     const reply = await ext.runtime.sendMessage({ type: 'pair-frame' });
-    if (!reply?.ok) throw new Error('Cloak could not start its encryption frame');
+    if (!reply?.ok) throw new Error(reply?.error || 'Cloak could not start its encryption frame');
     const src = ext.runtime.getURL(FRAME_PATH);
     const iframe = document.createElement('iframe');
     iframe.src = src;

@@ -120,11 +120,19 @@
   const DocumentWrite = Document.prototype.write;
   const DocumentWriteln = Document.prototype.writeln;
   const DocumentReadyState = getterOf(Document.prototype, 'readyState');
-  const theDocument = document;
-  const HTMLInputElementProto = HTMLInputElement.prototype;
-  const HTMLFormElementProto = HTMLFormElement.prototype;
-  const ElementProto = Element.prototype;
-  const DocumentProto = Document.prototype;
+  const DocumentDefaultView = getterOf(Document.prototype, 'defaultView');
+  const DocumentCreateElement = Document.prototype.createElement;
+  // Frames whose own hook cannot run (a sandbox without allow-scripts) are
+  // reached through these: the getters' natives, per element kind.
+  const FrameGetters = ObjectSetPrototypeOf([], null);
+  for (const ctor of [HTMLIFrameElement, HTMLFrameElement, HTMLObjectElement]) {
+    FrameGetters[FrameGetters.length] = {
+      __proto__: null,
+      tag: ctor === HTMLIFrameElement ? 'iframe' : ctor === HTMLFrameElement ? 'frame' : 'object',
+      contentWindow: getterOf(ctor.prototype, 'contentWindow'),
+      contentDocument: getterOf(ctor.prototype, 'contentDocument'),
+    };
+  }
   // Dropped folders (webkitGetAsEntry). Firefox exposes these interfaces;
   // Chromium does not, so there they are taken from the first dropped entry
   // (docs/SECURITY.md): no page can reach them before a user's drop.
@@ -232,6 +240,11 @@
 
   function onReply(e) {
     const msg = call(MessageEventData, e);
+    if (own(msg, 'type') === 'ping') { // the popup's status check: only this hook can answer
+      const nonce = own(msg, 'nonce');
+      if (typeof nonce === 'string') call(MessagePortPostMessage, port, { __proto__: null, type: 'pong', nonce });
+      return;
+    }
     const id = own(msg, 'id');
     if (typeof id !== 'number' || !call(MapHas, waiting, id)) return;
     const job = call(MapGet, waiting, id);
@@ -544,18 +557,14 @@
     stop(e);
     entry.held ??= { __proto__: null, by: call(SubmitEventSubmitter, e), plain: false };
   }
-  ObjectDefineProperty(HTMLFormElementProto, 'submit', {
-    __proto__: null,
-    value: {
-      submit() {
-        const entry = call(MapGet, busyForms, this);
-        if (!entry) return call(FormSubmit, this);
-        entry.held ??= { __proto__: null, by: null, plain: true };
-        return undefined;
-      },
-    }.submit,
-    writable: true, enumerable: true, configurable: true,
-  });
+  const submitWrapper = {
+    submit() {
+      const entry = call(MapGet, busyForms, this);
+      if (!entry) return call(FormSubmit, this);
+      entry.held ??= { __proto__: null, by: null, plain: true };
+      return undefined;
+    },
+  }.submit;
 
   /**
    * Learns the natives of a dropped entry on first sight (Chromium; Firefox
@@ -729,18 +738,14 @@
     const target = realTarget(e);
     if (isFileInput(target)) arm(target);
   }
-  const wrapOpener = (name, native) => {
-    if (typeof native !== 'function') return;
-    const wrapped = {
-      [name]() {
-        if (isFileInput(this)) arm(this);
-        return call(native, this);
-      },
-    }[name];
-    ObjectDefineProperty(HTMLInputElementProto, name, { __proto__: null, value: wrapped, writable: true, enumerable: true, configurable: true });
-  };
-  wrapOpener('click', InputClick);
-  wrapOpener('showPicker', InputShowPicker);
+  const opener = (name, native) => ({
+    [name]() {
+      if (isFileInput(this)) arm(this);
+      return call(native, this);
+    },
+  }[name]);
+  const clickWrapper = opener('click', InputClick);
+  const showPickerWrapper = typeof InputShowPicker === 'function' ? opener('showPicker', InputShowPicker) : null;
   function onDragEnter(e) {
     const dt = call(DragEventDataTransfer, e);
     if (dt && hasFiles(dt)) warm();
@@ -755,49 +760,115 @@
     listen(at, 'drop', onDrop);
     listen(at, 'paste', onPaste);
     listen(at, 'submit', onSubmit);
+    listen(at, 'load', onFrameLoad);
   }
-  listenAt(window);
 
   // document.open() erases every listener of the document's window, Cloak's
   // too; write() on a finished document opens it implicitly. The window gets
   // Cloak's listeners back before any markup written into it runs.
-  const reopen = (self, native, args) => {
-    const result = ReflectApply(native, self, args);
-    if (self === theDocument) listenAt(window);
+  const viewOf = (doc) => {
+    const view = call(DocumentDefaultView, doc);
+    return view && (view === window || call(WeakMapHas, adopted, view)) ? view : null;
+  };
+  const reopen = (self, args) => {
+    const result = ReflectApply(DocumentOpen, self, args);
+    const view = viewOf(self);
+    if (view) listenAt(view);
     return result;
   };
-  const wrapWriter = (name, native) => {
-    const wrapped = {
-      [name](...args) {
-        if (this === theDocument && call(DocumentReadyState, theDocument) !== 'loading') reopen(this, DocumentOpen, list());
-        return ReflectApply(native, this, args);
-      },
-    }[name];
-    ObjectDefineProperty(DocumentProto, name, { __proto__: null, value: wrapped, writable: true, enumerable: true, configurable: true });
-  };
-  ObjectDefineProperty(DocumentProto, 'open', {
-    __proto__: null,
-    value: { open(...args) { return reopen(this, DocumentOpen, args); } }.open,
-    writable: true, enumerable: true, configurable: true,
-  });
-  wrapWriter('write', DocumentWrite);
-  wrapWriter('writeln', DocumentWriteln);
+  const openWrapper = { open(...args) { return reopen(this, args); } }.open;
+  const writer = (name, native) => ({
+    [name](...args) {
+      if (viewOf(this) && call(DocumentReadyState, this) !== 'loading') reopen(this, list());
+      return ReflectApply(native, this, args);
+    },
+  }[name]);
+  const writeWrapper = writer('write', DocumentWrite);
+  const writelnWrapper = writer('writeln', DocumentWriteln);
 
   // Inside a shadow root, `change` (not composed) never leaves the root, and
   // from outside a closed root no event names the input. Every shadow root the
   // page attaches gets Cloak's listeners first, before any of the page's.
-  ObjectDefineProperty(ElementProto, 'attachShadow', {
-    __proto__: null,
-    value: {
-      attachShadow(init) {
-        const root = call(ElementAttachShadow, this, init);
-        listenAt(root);
-        if (call(ShadowRootMode, root) === 'closed') call(WeakMapSet, closedHosts, this, true);
-        return root;
-      },
-    }.attachShadow,
-    writable: true, enumerable: true, configurable: true,
-  });
+  const attachShadowWrapper = {
+    attachShadow(init) {
+      const root = call(ElementAttachShadow, this, init);
+      listenAt(root);
+      if (call(ShadowRootMode, root) === 'closed') call(WeakMapSet, closedHosts, this, true);
+      return root;
+    },
+  }.attachShadow;
+
+  // A same-origin frame whose own hook cannot run (sandboxed without
+  // allow-scripts: no script of its own runs there, but its parent scripts
+  // it) is adopted: the frame's prototypes and window get the same wrappers
+  // and listeners, working with this realm's natives and port. It is adopted
+  // when it loads (a capture listener sees every frame's load event before
+  // the page's own) and whenever the page asks an element for its frame.
+  const adopted = new NativeWeakMap(); // window -> true
+  function adopt(win) {
+    try {
+      if (!win || win === window || ObjectHasOwn(win, '__cloakHook') || call(WeakMapHas, adopted, win)) return;
+    } catch {
+      return; // another origin's frame: its own hook runs there, or it gets no file
+    }
+    call(WeakMapSet, adopted, win, true);
+    protect(win);
+  }
+  function onFrameLoad(e) {
+    const el = realTarget(e);
+    for (let i = 0; i < FrameGetters.length; i++) {
+      try {
+        adopt(call(FrameGetters[i].contentWindow, el));
+        return;
+      } catch { /* not this kind of element */ }
+    }
+  }
+
+  const defineMethod = (obj, name, value) => {
+    ObjectDefineProperty(obj, name, { __proto__: null, value, writable: true, enumerable: true, configurable: true });
+  };
+  /** The nearest object on `proto`'s chain that owns `name`. */
+  const ownerOf = (proto, name) => {
+    for (let at = proto; at !== null; at = ObjectGetPrototypeOf(at)) if (ObjectHasOwn(at, name)) return at;
+    return null;
+  };
+
+  /** Gives the realm of `win` Cloak's wrappers and `win` its listeners. */
+  function protect(win) {
+    const doc = win.document;
+    const protoOf = (tag) => ObjectGetPrototypeOf(call(DocumentCreateElement, doc, tag));
+    const input = protoOf('input');
+    defineMethod(input, 'click', clickWrapper);
+    if (showPickerWrapper) defineMethod(input, 'showPicker', showPickerWrapper);
+    defineMethod(protoOf('form'), 'submit', submitWrapper);
+    defineMethod(ownerOf(input, 'attachShadow'), 'attachShadow', attachShadowWrapper);
+    const docProto = ownerOf(ObjectGetPrototypeOf(doc), 'open');
+    defineMethod(docProto, 'open', openWrapper);
+    defineMethod(docProto, 'write', writeWrapper);
+    defineMethod(docProto, 'writeln', writelnWrapper);
+    for (let i = 0; i < FrameGetters.length; i++) {
+      const kind = FrameGetters[i];
+      const proto = protoOf(kind.tag);
+      const wrapped = {
+        contentWindow: { get contentWindow() { const w = call(kind.contentWindow, this); adopt(w); return w; } },
+        contentDocument: {
+          get contentDocument() {
+            const d = call(kind.contentDocument, this);
+            if (d) adopt(call(DocumentDefaultView, d));
+            return d;
+          },
+        },
+      };
+      ObjectDefineProperty(proto, 'contentWindow', {
+        __proto__: null, get: field(ObjectGetOwnPropertyDescriptor(wrapped.contentWindow, 'contentWindow'), 'get'), enumerable: true, configurable: true,
+      });
+      ObjectDefineProperty(proto, 'contentDocument', {
+        __proto__: null, get: field(ObjectGetOwnPropertyDescriptor(wrapped.contentDocument, 'contentDocument'), 'get'), enumerable: true, configurable: true,
+      });
+    }
+    wrapPickers(win);
+    listenAt(win);
+  }
 
   /**
    * Every file under a native directory handle with its path, in order, then
@@ -832,10 +903,16 @@
     reject(typeof reason === 'string' ? domError(reason, 'AbortError') : reason);
   }));
 
-  if (HandleProto && nativeOpenPicker) {
-    window.showOpenFilePicker = function showOpenFilePicker(options) {
+  /** File System Access pickers on `win` that hand the page encrypted files. */
+  function wrapPickers(win) {
+    if (HandleProto && nativeOpenPicker) defineMethod(win, 'showOpenFilePicker', openPickerFor(win));
+    if (DirProto && DirValues && nativeDirPicker) defineMethod(win, 'showDirectoryPicker', dirPickerFor(win));
+  }
+
+  function openPickerFor(win) {
+    return function showOpenFilePicker(options) {
       warm();
-      return promised((resolve, reject) => settle(call(nativeOpenPicker, window, options), (handles) => {
+      return promised((resolve, reject) => settle(call(nativeOpenPicker, win, options), (handles) => {
         const files = list();
         const paths = list();
         let i = 0;
@@ -859,10 +936,10 @@
     };
   }
 
-  if (DirProto && DirValues && nativeDirPicker) {
-    window.showDirectoryPicker = function showDirectoryPicker(options) {
+  function dirPickerFor(win) {
+    return function showDirectoryPicker(options) {
       warm();
-      return promised((resolve, reject) => settle(call(nativeDirPicker, window, options), (root) => {
+      return promised((resolve, reject) => settle(call(nativeDirPicker, win, options), (root) => {
         // Paths start with the picked folder's name, as a folder input's do,
         // so that "Hide file names" hides it too.
         const found = list();
@@ -888,4 +965,6 @@
       }, reject));
     };
   }
+
+  protect(window);
 })();

@@ -79,10 +79,11 @@ async function answerFolderPicker(browser, dir) {
  * Dispatches trusted events of `kind` ('paste' or 'drop') carrying the files
  * at `paths` on the element `selector` of `page`, from the page's content
  * process. A drop comes as dragenter, dragover, drop on the element's centre.
+ * `frame`: the selector of a same-process (same-origin) iframe holding it.
  */
-export async function trustedFileEvent(browser, page, kind, selector, paths) {
+export async function trustedFileEvent(browser, page, kind, selector, paths, { frame = null } = {}) {
   const id = `cloak-test:${Math.random().toString(36).slice(2)}`;
-  const params = { id, kind, selector, paths };
+  const params = { id, kind, selector, paths, frame };
   // A frame script runs in the page's content process with chrome privileges:
   // events it creates are trusted. The files are added to the DataTransfer
   // under the page's own principal (a sandbox), as Firefox does for real
@@ -90,9 +91,11 @@ export async function trustedFileEvent(browser, page, kind, selector, paths) {
   // the page.
   const script = `(async (p) => {
     try {
-      const w = content;
+      // With p.frame, the target is in that same-process frame of the page.
+      const w = p.frame ? content.document.querySelector(p.frame).contentWindow : content;
       const target = w.document.querySelector(p.selector);
-      const sandbox = Cu.Sandbox(w.document.nodePrincipal, { sandboxPrototype: w, wantXrays: false });
+      // Xrays: the natives, never what the page may have patched on its prototypes.
+      const sandbox = Cu.Sandbox(w.document.nodePrincipal, { sandboxPrototype: w, wantXrays: true });
       const files = [];
       for (const path of p.paths) files.push(await w.File.createFromFileName(path));
       const add = (dt) => {
@@ -111,8 +114,12 @@ export async function trustedFileEvent(browser, page, kind, selector, paths) {
         add(dt);
         const r = target.getBoundingClientRect();
         const at = { clientX: r.x + r.width / 2, clientY: r.y + r.height / 2 };
+        // A real drag's store is in protected mode until the drop: dragenter
+        // and dragover show no files. A made DataTransfer cannot be put in that
+        // mode, so those two carry an empty one and only the drop the files.
         for (const type of ['dragenter', 'dragover', 'drop']) {
-          target.dispatchEvent(new w.DragEvent(type, { bubbles: true, cancelable: true, composed: true, dataTransfer: dt, ...at }));
+          const data = type === 'drop' ? dt : new w.DataTransfer();
+          target.dispatchEvent(new w.DragEvent(type, { bubbles: true, cancelable: true, composed: true, dataTransfer: data, ...at }));
         }
       }
       sendAsyncMessage(p.id, { ok: true });

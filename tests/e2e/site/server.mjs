@@ -18,7 +18,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '../../..');
 const PAGES = {
   '/': 'app.html', '/app.html': 'app.html', '/app.js': 'app.js', '/uppy.html': 'uppy.html', '/filepond.html': 'filepond.html',
-  '/dropzone.html': 'dropzone.html',
+  '/dropzone.html': 'dropzone.html', '/matrix.html': 'matrix.html',
 };
 const SESSION = randomBytes(12).toString('hex');
 const SIGNING_KEY = randomBytes(32);
