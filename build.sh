@@ -2,6 +2,7 @@
 # Cloak's one build entry point.
 #   ./build.sh          build the release CLI (target/release/cloak) and the WASM package
 #   ./build.sh test     install whatever is missing, then run every check and test
+#   ./build.sh test unit|rust|e2e [chromium|firefox]   one tier of them
 #   ./build.sh bench    throughput benchmarks (not tests)
 #   ./build.sh fuzz [S] run each fuzz target for S seconds (default 60; needs nightly)
 #   ./build.sh vectors  regenerate tests/vectors (only when the format changes)
@@ -9,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
-WASM_OUT=extension/crypto/wasm
+WASM_OUT=extension/lib/wasm
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -67,6 +68,16 @@ build_wasm() {
     target/wasm32-unknown-unknown/release/cloak.wasm
 }
 
+# The vector harness's bundle (tests/wasm/pkg/): the same crate with the
+# chunk-level exports the shipped bundle leaves out (feature wasm-test-exports),
+# in its own target directory so the two builds do not undo each other.
+build_test_wasm() {
+  log "building the test WASM package (tests/wasm/pkg)"
+  cargo build --release -p cloak --features wasm-test-exports --target wasm32-unknown-unknown --target-dir target/wasm-test
+  wasm-bindgen --target web --out-dir tests/wasm/pkg --out-name cloak \
+    target/wasm-test/wasm32-unknown-unknown/release/cloak.wasm
+}
+
 # dist/chrome and dist/firefox: the manifest and extension/, plus the packages.
 stage_extension() {
   log "staging the extension in dist/"
@@ -77,30 +88,8 @@ stage_extension() {
     cp -r extension "dist/$target/"
     find "dist/$target" -name '*.d.ts' -delete
   done
-  # The one manifest carries both background keys and both browsers'
-  # permissions; each package keeps its own.
-  python3 - <<'PY'
-import json
-ONLY = {"offscreen": "chrome"}  # permission -> the one target that knows it
-for target, drop in (("chrome", "scripts"), ("firefox", "service_worker")):
-    path = f"dist/{target}/manifest.json"
-    m = json.load(open(path))
-    m["background"].pop(drop)
-    m["permissions"] = [p for p in m["permissions"] if ONLY.get(p, target) == target]
-    if target == "chrome":
-        m.pop("browser_specific_settings")
-    json.dump(m, open(path, "w"), indent=2, ensure_ascii=False)
-PY
-  python3 - <<'PY'
-import os, zipfile
-for target, name in (("chrome", "cloak-chrome.zip"), ("firefox", "cloak-firefox.xpi")):
-    root = os.path.join("dist", target)
-    with zipfile.ZipFile(os.path.join("dist", name), "w", zipfile.ZIP_DEFLATED) as z:
-        for folder, _, files in sorted(os.walk(root)):
-            for f in sorted(files):
-                path = os.path.join(folder, f)
-                z.write(path, os.path.relpath(path, root))
-PY
+  # Per-browser manifest overlays, platform module and packages.
+  python3 extension/platform/stage.py dist
 }
 
 build() {
@@ -110,10 +99,7 @@ build() {
   stage_extension
 }
 
-run_tests() {
-  local started=$SECONDS
-  ensure_test_tools
-  build
+run_lint() {
   log "rustfmt"
   cargo fmt --all -- --check
   log "clippy"
@@ -123,25 +109,53 @@ run_tests() {
   npx eslint .
   log "web-ext lint (Firefox package)"
   npx web-ext lint --source-dir dist/firefox --warnings-as-errors
+}
+
+# The fast tier: extension modules and the WASM build straight in Node.
+run_unit() {
+  log "unit tests (Node: lib/ modules, every vector through the WASM build)"
+  node --test --test-reporter=dot tests/unit/
+}
+
+run_rust() {
   log "Rust tests (unit, protocol, vectors, CLI)"
   cargo test --workspace --features cloak/cli
   log "vectors, independent Python implementation"
   python3 tests/vectors/verify.py | tail -n 1
-  log "browser tests (headless Chromium and Firefox)"
+}
+
+run_e2e() {
+  log "browser tests (headless ${CLOAK_BROWSERS:-Chromium and Firefox})"
   # TAP as before, then a summary of the real failures with their messages
   # (tests/lib/failure-summary.mjs says why).
   node --test --test-concurrency=1 \
     --test-reporter=tap --test-reporter-destination=stdout \
     --test-reporter=./tests/lib/failure-summary.mjs --test-reporter-destination=stdout \
-    tests/
+    tests/e2e/ tests/wasm/ tests/staging/
+}
+
+# ./build.sh test [unit|rust|e2e|all] [chromium|firefox]
+run_tests() {
+  local part=${1:-all} started=$SECONDS
+  if [[ -n "${2:-}" ]]; then export CLOAK_BROWSERS=$2; fi
+  ensure_test_tools
+  build
+  build_test_wasm
+  case "$part" in
+    unit) run_unit ;;
+    rust) run_rust ;;
+    e2e) run_e2e ;;
+    all) run_lint; run_unit; run_rust; run_e2e ;;
+    *) echo "usage: ./build.sh test [unit|rust|e2e|all] [chromium|firefox]" >&2; exit 2 ;;
+  esac
   log "all checks passed in $((SECONDS - started)) s"
 }
 
 case "${1:-build}" in
   build) build ;;
-  test) run_tests ;;
+  test) run_tests "${@:2}" ;;
   bench) ensure_test_tools; build; exec bash tests/bench/run.sh "${@:2}" ;;
   fuzz) exec bash crate/fuzz/run.sh "${@:2}" ;;
   vectors) cargo run -q -p cloak-vector-generator -- tests/vectors ;;
-  *) echo "usage: ./build.sh [build|test|bench|fuzz [SECONDS]|vectors]" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh [build|test [unit|rust|e2e] [browser]|bench|fuzz [SECONDS]|vectors]" >&2; exit 2 ;;
 esac

@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['node_modules/', 'target/', 'dist/', 'extension/crypto/wasm/', 'crate/fuzz/'] },
+  { ignores: ['node_modules/', 'target/', 'dist/', 'extension/lib/wasm/', 'tests/wasm/pkg/', 'crate/fuzz/'] },
   js.configs.recommended,
   {
     languageOptions: { ecmaVersion: 2024, sourceType: 'module', globals: { ...globals.browser } },
@@ -32,6 +32,18 @@ export default [
         'MessageEvent', 'MessagePort', 'DOMException', 'HTMLInputElement', 'HTMLFormElement', 'EventTarget', 'Element',
         'Document', 'ShadowRoot', 'console', 'setTimeout', 'globalThis', 'document'].map((name) => ({ name, message: 'Use the primordial captured in the prelude.' }))],
     },
+  },
+  // Import directions between the trust tiers (docs/ARCHITECTURE.md): the page
+  // hook and the content script are classic scripts that import nothing; lib/
+  // knows no tier; the background never loads extension-page UI code.
+  { files: ['extension/content/**/*.js'], languageOptions: { sourceType: 'script' } },
+  {
+    files: ['extension/lib/**/*.js'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../*'], message: 'lib/ imports only lib/.' }] }] },
+  },
+  {
+    files: ['extension/background/**/*.js'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../ui/*'], message: 'The background never imports ui/.' }] }] },
   },
   {
     files: ['tests/**/*.mjs', 'eslint.config.js'],

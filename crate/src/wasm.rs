@@ -8,7 +8,7 @@
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::hazmat::{ChunkKeys, KEY_SIZE, NONCE_SIZE, SALT_SIZE};
+use crate::hazmat::ChunkKeys;
 use crate::keyfile::{KdfParams, KeyFile};
 use crate::protocol::{self, ExternalSeal};
 use crate::{
@@ -473,67 +473,90 @@ pub fn decode_metadata_region(plain: &[u8]) -> Result<JsValue, JsValue> {
     }
 }
 
-/// Derives `{key, baseNonce, commitment}` from an input key, salt and context
-/// (Cobblestone-256 key derivation).
-#[wasm_bindgen(js_name = deriveChunkKeys)]
-pub fn derive_chunk_keys(input_key: &[u8], salt: &[u8], context: &[u8]) -> Result<Object, JsValue> {
-    let (keys, commitment) = crate::hazmat::derive(
-        &array::<KEY_SIZE>(input_key, "input key")?,
-        &array::<SALT_SIZE>(salt, "salt")?,
-        context,
-    );
-    let o = chunk_keys_object(&keys);
-    set(&o, "commitment", &bytes(&commitment));
-    Ok(o)
-}
-
-fn keys_from(key: &[u8], base_nonce: &[u8]) -> Result<ChunkKeys, JsValue> {
-    Ok(ChunkKeys::from_parts(
-        array::<KEY_SIZE>(key, "key")?,
-        array::<NONCE_SIZE>(base_nonce, "base nonce")?,
-    ))
-}
-
-/// The nonce of chunk `index` (throws `counter_overflow` at 2³⁸).
-#[wasm_bindgen(js_name = chunkNonce)]
-pub fn chunk_nonce(base_nonce: &[u8], index: f64) -> Result<Uint8Array, JsValue> {
-    let keys = keys_from(&[0; KEY_SIZE], base_nonce)?;
-    let nonce = keys
-        .nonce(whole_number(index)?)
-        .map_err(|e| js_error("counter_overflow", &e.to_string()))?;
-    Ok(Uint8Array::from(&nonce[..]))
-}
-
-/// Seals chunk `index` with the crate's own AES-256-GCM engine (the reference).
-#[wasm_bindgen(js_name = sealChunk)]
-pub fn seal_chunk(
-    key: &[u8],
-    base_nonce: &[u8],
-    index: f64,
-    plaintext: &[u8],
-) -> Result<Uint8Array, JsValue> {
-    let sealed = keys_from(key, base_nonce)?
-        .seal(whole_number(index)?, plaintext)
-        .map_err(|e| js_error("chunk_error", &e.to_string()))?;
-    Ok(Uint8Array::from(&sealed[..]))
-}
-
-/// Opens chunk `index` with the crate's own engine (throws `chunk_unauthentic`).
-#[wasm_bindgen(js_name = openChunk)]
-pub fn open_chunk(
-    key: &[u8],
-    base_nonce: &[u8],
-    index: f64,
-    sealed: &[u8],
-) -> Result<Uint8Array, JsValue> {
-    let plain = keys_from(key, base_nonce)?
-        .open(whole_number(index)?, sealed)
-        .map_err(|e| js_error("chunk_unauthentic", &e.to_string()))?;
-    Ok(Uint8Array::from(&plain[..]))
-}
-
 /// Turns an attacker-chosen file name into one safe path component.
 #[wasm_bindgen(js_name = safeFileName)]
 pub fn safe_file_name(name: &str) -> String {
     crate::safe_file_name(name)
+}
+
+/// Where to save a decrypted file, relative to the download folder: the
+/// metadata's hidden `folder` (FORMAT §3.1) and `name`, every component made
+/// safe ([`crate::name::safe_folders`]), joined with `/`.
+#[wasm_bindgen(js_name = safeRelativePath)]
+pub fn safe_relative_path(folder: &str, name: &str) -> String {
+    let mut parts = crate::name::safe_folders(folder);
+    parts.push(crate::safe_file_name(name));
+    parts.join("/")
+}
+
+/// Chunk-level primitives for the vector harness (tests/wasm/harness.js) only:
+/// built into the test bundle (`wasm-test-exports`), never into the bundle the
+/// extension ships, which holds keys and needs none of them.
+#[cfg(feature = "wasm-test-exports")]
+mod test_exports {
+    use super::*;
+    use crate::hazmat::{KEY_SIZE, NONCE_SIZE, SALT_SIZE};
+
+    /// Derives `{key, baseNonce, commitment}` from an input key, salt and context
+    /// (Cobblestone-256 key derivation).
+    #[wasm_bindgen(js_name = deriveChunkKeys)]
+    pub fn derive_chunk_keys(
+        input_key: &[u8],
+        salt: &[u8],
+        context: &[u8],
+    ) -> Result<Object, JsValue> {
+        let (keys, commitment) = crate::hazmat::derive(
+            &array::<KEY_SIZE>(input_key, "input key")?,
+            &array::<SALT_SIZE>(salt, "salt")?,
+            context,
+        );
+        let o = chunk_keys_object(&keys);
+        set(&o, "commitment", &bytes(&commitment));
+        Ok(o)
+    }
+
+    fn keys_from(key: &[u8], base_nonce: &[u8]) -> Result<ChunkKeys, JsValue> {
+        Ok(ChunkKeys::from_parts(
+            array::<KEY_SIZE>(key, "key")?,
+            array::<NONCE_SIZE>(base_nonce, "base nonce")?,
+        ))
+    }
+
+    /// The nonce of chunk `index` (throws `counter_overflow` at 2³⁸).
+    #[wasm_bindgen(js_name = chunkNonce)]
+    pub fn chunk_nonce(base_nonce: &[u8], index: f64) -> Result<Uint8Array, JsValue> {
+        let keys = keys_from(&[0; KEY_SIZE], base_nonce)?;
+        let nonce = keys
+            .nonce(whole_number(index)?)
+            .map_err(|e| js_error("counter_overflow", &e.to_string()))?;
+        Ok(Uint8Array::from(&nonce[..]))
+    }
+
+    /// Seals chunk `index` with the crate's own AES-256-GCM engine (the reference).
+    #[wasm_bindgen(js_name = sealChunk)]
+    pub fn seal_chunk(
+        key: &[u8],
+        base_nonce: &[u8],
+        index: f64,
+        plaintext: &[u8],
+    ) -> Result<Uint8Array, JsValue> {
+        let sealed = keys_from(key, base_nonce)?
+            .seal(whole_number(index)?, plaintext)
+            .map_err(|e| js_error("chunk_error", &e.to_string()))?;
+        Ok(Uint8Array::from(&sealed[..]))
+    }
+
+    /// Opens chunk `index` with the crate's own engine (throws `chunk_unauthentic`).
+    #[wasm_bindgen(js_name = openChunk)]
+    pub fn open_chunk(
+        key: &[u8],
+        base_nonce: &[u8],
+        index: f64,
+        sealed: &[u8],
+    ) -> Result<Uint8Array, JsValue> {
+        let plain = keys_from(key, base_nonce)?
+            .open(whole_number(index)?, sealed)
+            .map_err(|e| js_error("chunk_unauthentic", &e.to_string()))?;
+        Ok(Uint8Array::from(&plain[..]))
+    }
 }

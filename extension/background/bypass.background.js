@@ -1,6 +1,6 @@
 // "Upload next file unencrypted": granted from the popup only, for one file,
 // one tab and its origin, for one minute.
-import { ext } from '../shared/api.js';
+import { ext } from '../platform/api.js';
 
 const TTL_MS = 60_000;
 

@@ -7,16 +7,15 @@
 // ciphertext. The decrypted file is saved under the original name from the
 // encrypted metadata, and only after its last chunk authenticated. Nothing here is reachable by a
 // page: decryption starts only from the user's own download or menu click.
-import { ext } from '../shared/api.js';
-import { MSG, send } from '../shared/messages.js';
-import { siteCovers } from '../shared/sites.js';
-import { describeFailure } from '../shared/outcomes.js';
-import { DownloadDecrypter } from '../download/decrypter.js';
+import { ext } from '../platform/api.js';
+import { decrypterHost, watchDownloads } from '../platform/browser.js';
+import { siteCovers } from '../lib/sites.js';
+import { describeFailure } from '../lib/outcomes.js';
 import { enabledSites } from './sites.background.js';
 import { isUnlocked, openUnlockWindow, recordOutcome, unlockedKeys } from './vault.background.js';
+import { ignoring } from '../lib/ignoring.js';
 
 const UNLOCK_WAIT_MS = 2 * 60_000;
-const OFFSCREEN_PATH = 'extension/download/offscreen.html';
 const MENU_ID = 'cloak-decrypt-link';
 const VAULT_URL = 'extension/ui/vault.html';
 
@@ -27,31 +26,9 @@ let nextJob = Date.now();
 
 // ---- where decryption runs: Chromium's offscreen document, or Firefox's background page
 
-let local = null;
-async function ensureOffscreen() {
-  const contexts = await ext.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'] });
-  if (contexts.length) return;
-  await ext.offscreen.createDocument({
-    url: OFFSCREEN_PATH, reasons: ['BLOBS'], justification: 'Save decrypted downloads through blob: URLs',
-  }).catch((err) => {
-    if (!/single offscreen/i.test(String(err?.message))) throw err;
-  });
-}
-
-async function startDecrypter(job, url) {
-  if (ext.offscreen) {
-    await ensureOffscreen();
-    await send(ext, MSG.DOWNLOAD_DECRYPT, { job, url });
-  } else {
-    local ??= new DownloadDecrypter(onDecrypterEvent);
-    local.start(job, url, await unlockedKeys());
-  }
-}
-
-function releaseDecrypter(job) {
-  if (ext.offscreen) send(ext, MSG.DOWNLOAD_RELEASE, { job }).catch(() => {});
-  else local?.release(job);
-}
+const host = decrypterHost({ onEvent: (ev) => onDecrypterEvent(ev), keys: () => unlockedKeys() });
+const startDecrypter = (job, url) => host.start(job, url);
+const releaseDecrypter = (job) => host.release(job);
 
 // ---- which downloads are Cloak's to take
 
@@ -81,7 +58,7 @@ function notify(title, message, { vault = false } = {}) {
   const id = `cloak-${vault ? 'vault' : 'info'}-${crypto.randomUUID()}`;
   ext.notifications?.create(id, {
     type: 'basic', iconUrl: ext.runtime.getURL('extension/ui/icons/cloak-128.png'), title, message,
-  }).catch(() => {});
+  }).catch(ignoring('showing a notification'));
 }
 
 async function waitForUnlock() {
@@ -149,7 +126,7 @@ let heartbeat = null;
 function keepAlive() {
   heartbeat ??= setInterval(() => {
     if (jobs.size) {
-      ext.storage.session.set({ downloadsAlive: Date.now() }).catch(() => {});
+      ext.storage.session.set({ downloadsAlive: Date.now() }).catch(ignoring('the keep-alive write'));
       return;
     }
     clearInterval(heartbeat);
@@ -170,7 +147,7 @@ async function showProgress(force = false) {
 }
 
 function settle(job) {
-  if (active.delete(job)) showProgress(true).catch(() => {});
+  if (active.delete(job)) showProgress(true).catch(ignoring('updating the progress badge'));
 }
 
 /** Events from the decrypter (offscreen document or local), by job. */
@@ -179,12 +156,12 @@ export function onDecrypterEvent(ev) {
   if (!entry) return undefined;
   if (ev.type === 'header') {
     active.set(ev.job, { name: entry.name, done: 0, total: ev.total || 0 });
-    showProgress(true).catch(() => {});
+    showProgress(true).catch(ignoring('updating the progress badge'));
     return entry.hold.cancel();
   }
   if (ev.type === 'progress') {
     active.set(ev.job, { name: entry.name, done: ev.done || 0, total: ev.total || 0 });
-    return showProgress().catch(() => {});
+    return showProgress().catch(ignoring('updating the progress badge'));
   }
   settle(ev.job);
   if (ev.type === 'done') return onDone(ev.job, ev);
@@ -199,41 +176,6 @@ export async function keysForOffscreen() {
 
 // ---- holding the original download
 
-function chromiumHold(item, suggest) {
-  ext.downloads.pause(item.id).catch(() => {});
-  return {
-    original: true,
-    async cancel() {
-      await ext.downloads.cancel(item.id).catch(() => {});
-      await ext.downloads.erase({ id: item.id }).catch(() => {});
-    },
-    release() {
-      suggest();
-      ext.downloads.resume(item.id).catch(() => {});
-    },
-  };
-}
-
-// Firefox resumes a paused download with a new (range) request, which a
-// single-use or POST-only URL refuses: the original is left running and is
-// cancelled, or its finished file removed, once the header proved valid.
-function firefoxHold(item) {
-  return {
-    original: true,
-    // Firefox's own download runs on meanwhile. Cancel first, then look: one
-    // that finished before the cancel took effect has a complete file, which
-    // is removed. (Looking first left the ciphertext behind when the download
-    // finished between the look and the cancel.)
-    async cancel() {
-      await ext.downloads.cancel(item.id).catch(() => {});
-      const [now] = await ext.downloads.search({ id: item.id });
-      if (now?.state === 'complete') await ext.downloads.removeFile(item.id).catch(() => {});
-      await ext.downloads.erase({ id: item.id }).catch(() => {});
-    },
-    release() {},
-  };
-}
-
 const NO_ORIGINAL = { original: false, cancel() {}, release() {} };
 
 function manual(name) {
@@ -241,34 +183,25 @@ function manual(name) {
   recordOutcome({ name, status: 'saved encrypted', code: 'manual', message: 'Open it in the Cloak vault.' });
 }
 
-// Chromium: the file name is decided here; holding `suggest` holds the download.
-function onDeterminingFilename(item, suggest) {
-  if (item.byExtensionId === ext.runtime.id) {
-    const name = ownNames.get(item.url);
-    if (name) {
-      ownNames.delete(item.url);
-      suggest({ filename: name, conflictAction: 'uniquify' });
-    } else suggest();
-    return false;
-  }
+/** A download Cloak did not start (platform/browser.js watches for them): Cloak's to take, or not. */
+function onNewDownload(item, { hold, pass }) {
   const url = item.finalUrl || item.url;
   classify({ url, referrer: item.referrer, filename: item.filename, mime: item.mime }).then((kind) => {
-    if (kind === 'cloak' || kind === 'sniff') takeOver(url, baseName(item.filename), kind, chromiumHold(item, suggest));
+    if (kind === 'cloak' || kind === 'sniff') takeOver(url, baseName(item.filename), kind, hold());
     else {
-      suggest();
+      pass();
       if (kind === 'manual') manual(baseName(item.filename));
     }
-  }, () => suggest());
-  return true;
+  }, (err) => {
+    console.warn('Cloak could not classify a download, so it leaves it alone:', err);
+    pass();
+  });
 }
 
-// Firefox: the download has its path already (and cannot be held).
-async function onCreated(item) {
-  if (item.byExtensionId === ext.runtime.id || ownNames.has(item.url)) return;
-  const url = item.finalUrl || item.url;
-  const kind = await classify({ url, referrer: item.referrer, filename: item.filename, mime: item.mime });
-  if (kind === 'cloak' || kind === 'sniff') takeOver(url, baseName(item.filename), kind, firefoxHold(item));
-  else if (kind === 'manual') manual(baseName(item.filename));
+function ownName(url) {
+  const name = ownNames.get(url);
+  ownNames.delete(url);
+  return name;
 }
 
 async function onChanged(delta) {
@@ -301,7 +234,7 @@ function onMenuClicked(info) {
 
 function onNotificationClicked(id) {
   if (id.startsWith('cloak-vault-')) ext.tabs.create({ url: ext.runtime.getURL(VAULT_URL) });
-  ext.notifications.clear(id).catch(() => {});
+  ext.notifications.clear(id).catch(ignoring('clearing a clicked notification'));
 }
 
 export function createMenu() {
@@ -313,8 +246,7 @@ export function createMenu() {
 
 /** Registers the listeners; called once at the background's top level. */
 export function listen() {
-  if (ext.downloads.onDeterminingFilename) ext.downloads.onDeterminingFilename.addListener(onDeterminingFilename);
-  else ext.downloads.onCreated.addListener(onCreated);
+  watchDownloads({ ownName, onNew: onNewDownload });
   ext.downloads.onChanged.addListener(onChanged);
   ext.contextMenus.onClicked.addListener(onMenuClicked);
   ext.notifications?.onClicked.addListener(onNotificationClicked);

@@ -2,7 +2,7 @@
 // script gets a one-time token for its tab and frame; the frame claims it from
 // the same tab. A page cannot obtain a token, so an embedded frame it made
 // itself never gets a channel.
-import { ext } from '../shared/api.js';
+import { ext } from '../platform/api.js';
 
 const TTL_MS = 30_000;
 

@@ -1,8 +1,8 @@
 // Background: the only context that registers content scripts, pairs crypto
 // frames with their content script, and holds lock state. Messages are dispatched
 // through a {type: handler} map after validation and a check of who sent them.
-import { ext } from '../shared/api.js';
-import { MSG, validate } from '../shared/messages.js';
+import { ext } from '../platform/api.js';
+import { MSG, validate } from '../lib/messages.js';
 import { setSite, siteStatus, syncContentScripts } from './sites.background.js';
 import { grantBypass, takeBypass } from './bypass.background.js';
 import { checkAutoLock, isUnlocked, lock, openUnlockWindow, recordOp, touch, vaultKeyForFrame } from './vault.background.js';

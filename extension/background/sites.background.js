@@ -1,7 +1,8 @@
 // Protected sites: stored origins, optional host permissions, and content
 // scripts registered for exactly those sites (MAIN-world hook + isolated bridge).
-import { ext } from '../shared/api.js';
-import { originsFor, patternFor } from '../shared/sites.js';
+import { ext } from '../platform/api.js';
+import { MSG } from '../lib/messages.js';
+import { originsFor, patternFor } from '../lib/sites.js';
 import { setupPending } from './vault.background.js';
 
 const HOOK_ID = 'cloak-hook';
@@ -17,9 +18,11 @@ function patterns(sites) {
 
 /**
  * Makes the registered content scripts cover exactly the enabled sites we hold
- * permission for, changing only what differs: tabs already hooked keep their
- * hook, and only a newly covered site's tabs need a reload. Idempotent; runs on
- * install, at every background start and after every site change.
+ * permission for, changing only what differs: an update of the match list
+ * when both scripts exist (no moment without them for tabs loading meanwhile),
+ * a first registration, or removal when no site is left. Idempotent; runs on
+ * install, at every background start, after every site change and whenever
+ * host access is granted or withdrawn.
  */
 export async function syncContentScripts() {
   const sites = await enabledSites();
@@ -28,25 +31,24 @@ export async function syncContentScripts() {
     if (await ext.permissions.contains({ origins: [p] })) wanted.push(p);
   }
   const existing = await ext.scripting.getRegisteredContentScripts({ ids: [HOOK_ID, BRIDGE_ID] });
-  const current = existing.length === 2 ? existing[0].matches ?? [] : [];
-  const same = current.length === wanted.length && wanted.every((p) => current.includes(p));
-  if (!same || existing.some((s) => !s.matchOriginAsFallback)) {
+  const same = (s) => s.matchOriginAsFallback && (s.matches ?? []).length === wanted.length
+    && wanted.every((p) => s.matches.includes(p));
+  if (existing.length === 2 && existing.every(same)) return;
+  // All frames, and with matchOriginAsFallback also about:blank, srcdoc
+  // and blob: frames made by a covered page (they inherit its origin).
+  const common = { matches: wanted, runAt: 'document_start', allFrames: true, matchOriginAsFallback: true, persistAcrossSessions: true };
+  const scripts = [
+    { id: HOOK_ID, js: ['extension/page/hook.page.js'], world: 'MAIN', ...common },
+    { id: BRIDGE_ID, js: ['extension/content/bridge.content.js'], ...common },
+  ];
+  if (!wanted.length) {
     if (existing.length) await ext.scripting.unregisterContentScripts({ ids: existing.map((s) => s.id) });
-    if (wanted.length) {
-      // All frames, and with matchOriginAsFallback also about:blank, srcdoc
-      // and blob: frames made by a covered page (they inherit its origin).
-      const common = { matches: wanted, runAt: 'document_start', allFrames: true, matchOriginAsFallback: true, persistAcrossSessions: true };
-      await ext.scripting.registerContentScripts([
-        { id: HOOK_ID, js: ['extension/page/hook.page.js'], world: 'MAIN', ...common },
-        { id: BRIDGE_ID, js: ['extension/content/bridge.content.js'], ...common },
-      ]);
-    }
+  } else if (existing.length === 2 && existing.every((s) => s.matchOriginAsFallback)) {
+    await ext.scripting.updateContentScripts(scripts.map(({ id, matches }) => ({ id, matches })));
+  } else {
+    if (existing.length) await ext.scripting.unregisterContentScripts({ ids: existing.map((s) => s.id) });
+    await ext.scripting.registerContentScripts(scripts);
   }
-  // When each pattern became covered: a tab hooked before that runs no hook for it.
-  const { registeredAt = {} } = await ext.storage.local.get('registeredAt');
-  const next = {};
-  for (const p of wanted) next[p] = registeredAt[p] ?? Date.now();
-  await ext.storage.local.set({ registeredAt: next });
 }
 
 export async function setSite(origin, enabled) {
@@ -61,12 +63,27 @@ export async function setSite(origin, enabled) {
 }
 
 /**
+ * Asks the tab's top-frame bridge whether its page hook holds the private
+ * port, with a fresh nonce the hook must echo over that port. No answer (no
+ * bridge: the tab was loaded before its site was protected, or runs scripts
+ * of an extension instance since reloaded) means not hooked.
+ */
+async function hookAnswers(tabId) {
+  const nonce = crypto.randomUUID();
+  const timeout = new Promise((resolve) => setTimeout(() => resolve(null), 2000));
+  try {
+    const reply = await Promise.race([ext.tabs.sendMessage(tabId, { type: MSG.STATUS_PING, nonce }, { frameId: 0 }), timeout]);
+    return reply?.nonce === nonce && reply.hooked === true;
+  } catch {
+    return false; // no content script in this tab
+  }
+}
+
+/**
  * For the popup: is this tab's site enabled (`protected`), and is this tab
- * actually hooked? `reloadRequired`: the site is enabled but this tab's
- * document was loaded before its scripts were registered (or runs a bridge from
- * before an extension reload); `hostAccess`: false when the browser withdrew
- * Cloak's access to the site. Only a bridge's report that its hook took the
- * private port counts as hooked.
+ * actually hooked? `reloadRequired`: the site is enabled but this tab's page
+ * hook did not answer (see hookAnswers); `hostAccess`: false when the browser
+ * withdrew Cloak's access to the site.
  */
 export async function siteStatus(tabId) {
   const tab = await ext.tabs.get(tabId);
@@ -86,17 +103,6 @@ export async function siteStatus(tabId) {
     return { origin, protected: true, reloadRequired: false, hostAccess: false };
   }
   const hostAccess = await ext.permissions.contains({ origins: [pattern] });
-  const { registeredAt = {} } = await ext.storage.local.get('registeredAt');
-  const { hooked = {} } = await ext.storage.session.get('hooked');
-  const loadedAt = hooked[tabId] || 0;
-  const since = registeredAt[pattern];
-  return { origin, protected: true, hostAccess, reloadRequired: hostAccess && (!since || loadedAt < since) };
-}
-
-/** A bridge reported in from a tab's top frame: that tab runs the current scripts. */
-export async function noteHooked(sender) {
-  if (sender.frameId !== 0) return;
-  const { hooked = {} } = await ext.storage.session.get('hooked');
-  hooked[sender.tab.id] = Date.now();
-  await ext.storage.session.set({ hooked });
+  const hooked = hostAccess && (await hookAnswers(tabId));
+  return { origin, protected: true, hostAccess, reloadRequired: hostAccess && !hooked };
 }

@@ -1,6 +1,6 @@
 // Lock state. The unlocked vault keys live only in storage.session (trusted
 // contexts only); locking clears them. Recent operations are kept there too.
-import { ext } from '../shared/api.js';
+import { ext } from '../platform/api.js';
 
 export const DEFAULT_AUTO_LOCK_MINUTES = 15;
 

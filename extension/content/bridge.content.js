@@ -75,7 +75,7 @@
       return;
     }
     if (msg?.type === 'warm') {
-      ensureFrame().catch(() => {}); // a failure shows when files arrive
+      ensureFrame().catch((err) => console.debug('Cloak ignored a failed warm-up; it shows when files arrive:', err));
       return;
     }
     if (!validRequest(msg)) return;

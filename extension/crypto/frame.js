@@ -2,8 +2,8 @@
 // exactly one bridge (token checked by the background), encrypts in a dedicated
 // worker, stages output in the extension's private storage, and shows progress.
 // It offers encryption only: there is no decrypt, unwrap or export here.
-import { ext } from '../shared/api.js';
-import { MSG, send } from '../shared/messages.js';
+import { ext } from '../platform/api.js';
+import { MSG, send } from '../lib/messages.js';
 import { EncryptionQueue } from './queue.js';
 import { ProgressPanel } from './panel.js';
 

@@ -1,8 +1,10 @@
 // Turns a batch of plaintext Files into encrypted Files, one worker job each.
 // Fail closed: any error, a cancel, or a locked vault that is not unlocked in
 // time rejects the whole batch, and the page gets nothing.
-import { ext, reusedFileReads } from '../shared/api.js';
-import { MSG, send } from '../shared/messages.js';
+import { ext } from '../platform/api.js';
+import { REUSED_FILE_READS as reusedFileReads } from '../platform/browser.js';
+import { MSG, send } from '../lib/messages.js';
+import { ignoring } from '../lib/ignoring.js';
 
 const UNLOCK_TIMEOUT_MS = 5 * 60_000;
 
@@ -95,7 +97,7 @@ export class EncryptionQueue {
         this.jobs.delete(e.data.job);
         if (e.data.type === 'done') job.resolve(e.data);
         else job.reject(new CloakError(e.data.code || 'error', e.data.message || 'Encryption failed.'));
-        // It read all it should through its reused buffer (shared/staging.js).
+        // It read all it should through its reused buffer (lib/staging.js).
         if (e.data.wornOut === true && !this.jobs.size) this.replaceWorker();
       }
     };
@@ -173,13 +175,13 @@ export class EncryptionQueue {
       await this.run({ files, folders, keyBytes: key, pad: Boolean(settings.pad) }, { onProgress, onSegment });
       if (cancelled) throw new CloakError('cancelled', 'You cancelled the upload.');
       if (made !== files.length) throw new CloakError('error', 'Encryption failed: a file is missing from the output.');
-      send(ext, MSG.RECORD_OP, { name: batchLabel(files, paths), status: 'encrypted', size: totalBytes }).catch(() => {});
+      send(ext, MSG.RECORD_OP, { name: batchLabel(files, paths), status: 'encrypted', size: totalBytes }).catch(ignoring('recording an upload for the popup'));
       panel.done(out.length);
       return { files: out, paths: outPaths };
     } catch (err) {
       const e = err instanceof CloakError ? err : new CloakError('error', `Encryption failed: ${err.message}`);
       panel.fail(e.message);
-      send(ext, MSG.RECORD_OP, { name: batchLabel(files, paths), status: 'blocked', size: totalBytes, code: e.code, message: e.message.slice(0, 1000) }).catch(() => {});
+      send(ext, MSG.RECORD_OP, { name: batchLabel(files, paths), status: 'blocked', size: totalBytes, code: e.code, message: e.message.slice(0, 1000) }).catch(ignoring('recording a blocked upload for the popup'));
       throw e;
     }
   }

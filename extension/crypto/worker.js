@@ -13,9 +13,10 @@
 // page's upload of a File cut from an OPFS file costs Chromium about 1.4 ms
 // more per file than one from memory (1,000 files of 10 KiB took 1.4 s longer
 // to upload), and so little memory is worth it.
-import init from './wasm/cloak.js';
-import { sealFile } from './seal.js';
-import { Sink, allowReusedReads, readerWornOut, sweepStale } from '../shared/staging.js';
+import init from '../lib/wasm/cloak.js';
+import { sealFile } from '../lib/seal.js';
+import { Sink, allowReusedReads, readerWornOut, sweepStale } from '../lib/staging.js';
+import { ignoring } from '../lib/ignoring.js';
 
 const ready = init();
 const STAGING = 'staging';
@@ -96,7 +97,7 @@ async function sealBatch(files, segments, options, report) {
     if (file.size <= SMALL_FILE) {
       const staged = new Sink(null);
       const sealed = sealFile(file, options.keyBytes, { ...options, folder: options.folders?.[index] ?? '', sink: staged }).then((expected) => ({ index, staged, expected }));
-      sealed.catch(() => {}); // awaited in order below; an earlier failure may leave it unread
+      sealed.catch(ignoring('a chunk after an earlier failure')); // awaited in order below; an earlier failure may leave it unread
       window.push(sealed);
       if (window.length >= SMALL_IN_FLIGHT) await placeNext();
       continue;

@@ -5,9 +5,10 @@
 // (the moment the original download may be cancelled), and releases the file
 // only after its last chunk authenticated; on any failure the staged bytes are
 // deleted.
-import init, { safeFileName } from '../crypto/wasm/cloak.js';
-import { Sink, stagingDir, sweepStale } from '../shared/staging.js';
-import { decryptStream } from '../shared/decrypt.js';
+import init, { safeRelativePath } from '../lib/wasm/cloak.js';
+import { Sink, stagingDir, sweepStale } from '../lib/staging.js';
+import { decryptStream } from '../lib/decrypt.js';
+import { ignoring } from '../lib/ignoring.js';
 
 const ready = init();
 const DIR = 'downloads';
@@ -17,7 +18,7 @@ const PROGRESS_MS = 5000; // at least this often while bytes arrive: the owner's
 const STALL_MS = 30_000; // a server silent this long has stopped sending
 
 // Leftovers of an earlier session (a crash, a browser closed mid-download).
-const swept = sweepStale(DIR, STALE_MS).catch(() => {});
+const swept = sweepStale(DIR, STALE_MS).catch(ignoring('sweeping stale staging files'));
 
 class FetchError extends Error {
   constructor(message) {
@@ -118,10 +119,10 @@ async function open(url) {
     const response = request(url, headers).then((r) => {
       const got = contentRange(r);
       if (r.status === 206 && got && got.start === start && got.total === range.total) return { r, stop };
-      r.body.cancel().catch(() => {});
+      r.body.cancel().catch(ignoring('cancelling an unused response'));
       throw new FetchError('The file changed on the server while Cloak downloaded it.');
     });
-    response.catch(() => {}); // reported when awaited
+    response.catch(ignoring('a prefetched range; its failure is reported when awaited'));
     return response;
   };
 
@@ -143,7 +144,7 @@ async function open(url) {
       }
     },
     cancel() {
-      next?.then(({ r }) => r.body.cancel()).catch(() => {});
+      next?.then(({ r }) => r.body.cancel()).catch(ignoring('cancelling a prefetched range'));
       return reader.cancel();
     },
   };
@@ -164,7 +165,7 @@ function guarded(reader) {
         clearTimeout(timer);
       }
     },
-    cancel: () => reader.cancel?.().catch(() => {}),
+    cancel: () => reader.cancel?.().catch(ignoring('cancelling the download reader')),
   };
 }
 
@@ -193,7 +194,8 @@ async function decryptUrl({ job, url, keys }) {
       },
     });
     const file = await sink.close();
-    const name = safeFileName(metadata?.name || '');
+    // A file whose folders were hidden goes back into them (FORMAT §3.1).
+    const name = safeRelativePath(metadata?.folder || '', metadata?.name || '');
     postMessage({ type: 'done', job, file, name, staged: sink.opfs?.name ?? null, size: file.size });
   } catch (err) {
     reader?.cancel();
@@ -204,7 +206,7 @@ async function decryptUrl({ job, url, keys }) {
 
 async function remove({ staged }) {
   const dir = await stagingDir(DIR);
-  await dir?.removeEntry(staged).catch(() => {});
+  await dir?.removeEntry(staged).catch(ignoring('removing a staged download (swept at the next start)'));
 }
 
 onmessage = async (e) => {

@@ -2,13 +2,14 @@
 // `blob:` URLs, so download decryption runs here. It takes orders only from
 // the background, asks the background for the keys of each job, and reports
 // every event back.
-import { ext } from '../shared/api.js';
-import { MSG, send, validate } from '../shared/messages.js';
+import { ext } from '../platform/api.js';
+import { MSG, send, validate } from '../lib/messages.js';
 import { DownloadDecrypter } from './decrypter.js';
+import { ignoring } from '../lib/ignoring.js';
 
 const decrypter = new DownloadDecrypter((ev) => {
   const { type, ...fields } = ev;
-  send(ext, MSG.DOWNLOAD_EVENT, { ...fields, event: type }).catch(() => {});
+  send(ext, MSG.DOWNLOAD_EVENT, { ...fields, event: type }).catch(ignoring('reporting to a background that went away'));
 });
 
 // An offscreen document has runtime.getURL but not runtime.getManifest.

@@ -1,5 +1,5 @@
-import { ext } from '../shared/api.js';
-import { KNOWN_SITES } from '../shared/sites.js';
+import { ext } from '../platform/api.js';
+import { KNOWN_SITES } from '../lib/sites.js';
 import {
   checkRecoveryTyped, createVault, describeKeys, finishSetup, hasKeyFile, importKeyFile, importRecoveryKey, pendingSetup, recoveryQrSvg, resumeSetup,
   shortKeyId, strength,

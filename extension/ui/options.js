@@ -1,4 +1,4 @@
-import { ext } from '../shared/api.js';
+import { ext } from '../platform/api.js';
 import {
   beginRotation, changePassphrase, checkRecoveryTyped, deleteKey, describeKeys, finishRotation, keyFileJson, revealRecovery, shortKeyId, strength,
 } from './vault-ops.js';

@@ -1,7 +1,8 @@
-import { ext } from '../shared/api.js';
-import { MSG, send } from '../shared/messages.js';
+import { ext } from '../platform/api.js';
+import { MSG, send } from '../lib/messages.js';
 import { hasKeyFile, isUnlocked, lock, pendingSetup, recoveryReminderDue, unlock } from './vault-ops.js';
 import { protectSites, unprotectSite } from './sites-ui.js';
+import { ignoring } from '../lib/ignoring.js';
 
 const $ = (id) => document.getElementById(id);
 let tab = null;
@@ -105,5 +106,5 @@ $('bypass').addEventListener('click', async () => {
 
 render().catch((err) => ($('error').textContent = err.message));
 ext.storage.onChanged.addListener((changes, area) => {
-  if (area === 'session' && (changes.decrypting || changes.recent)) render().catch(() => {});
+  if (area === 'session' && (changes.decrypting || changes.recent)) render().catch(ignoring('re-rendering the popup'));
 });

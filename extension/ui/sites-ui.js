@@ -1,8 +1,8 @@
 // Enabling protected sites from an extension page (needs a user gesture for
 // the permission request).
-import { ext } from '../shared/api.js';
-import { MSG, send } from '../shared/messages.js';
-import { originsFor, parseOrigin, patternFor } from '../shared/sites.js';
+import { ext } from '../platform/api.js';
+import { MSG, send } from '../lib/messages.js';
+import { originsFor, parseOrigin, patternFor } from '../lib/sites.js';
 
 /** Asks for host permission on `origin` (and its extra hosts) and enables it. */
 export async function protectSites(origins) {

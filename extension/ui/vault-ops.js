@@ -1,9 +1,9 @@
 // Key operations for extension pages (onboarding, unlock, options). The WASM
 // crate does the cryptography; the key file lives in storage.local, unlocked
 // keys in storage.session (trusted extension contexts only).
-import init, * as cloak from '../crypto/wasm/cloak.js';
-import { ext } from '../shared/api.js';
-import { MSG, send } from '../shared/messages.js';
+import init, * as cloak from '../lib/wasm/cloak.js';
+import { ext } from '../platform/api.js';
+import { MSG, send } from '../lib/messages.js';
 
 const ready = init();
 

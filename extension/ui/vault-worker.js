@@ -2,10 +2,11 @@
 // streaming into the extension's private storage (OPFS) so memory stays
 // bounded. A decrypted file is released to the page only after its last chunk
 // authenticated; on failure the staged bytes are deleted.
-import init from '../crypto/wasm/cloak.js';
-import { sealFile } from '../crypto/seal.js';
-import { Sink, allowReusedReads, fileReader, readerWornOut } from '../shared/staging.js';
-import { decryptStream, hasMagic } from '../shared/decrypt.js';
+import init from '../lib/wasm/cloak.js';
+import { sealFile } from '../lib/seal.js';
+import { Sink, allowReusedReads, fileReader, readerWornOut } from '../lib/staging.js';
+import { decryptStream, hasMagic } from '../lib/decrypt.js';
+import { ignoring } from '../lib/ignoring.js';
 
 const ready = init();
 const DIR = 'vault';
@@ -27,7 +28,7 @@ async function decrypt(file, keys, sink, job) {
     const metadata = await decryptStream(reader, keys, sink, { onProgress: progressReporter(job) });
     return { op: 'decrypted', metadata };
   } catch (err) {
-    await reader.cancel(err).catch(() => {});
+    await reader.cancel(err).catch(ignoring('cancelling a failed read'));
     throw err;
   }
 }

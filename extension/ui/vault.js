@@ -1,10 +1,11 @@
 // The vault page: any number of files in, each decrypted or encrypted in a
 // worker, saved to disk with the File System Access save picker where the
 // browser has one, through a download otherwise. No size cap.
-import init, { safeFileName } from '../crypto/wasm/cloak.js';
-import { ext, reusedFileReads } from '../shared/api.js';
+import init, { safeFileName } from '../lib/wasm/cloak.js';
+import { ext } from '../platform/api.js';
+import { REUSED_FILE_READS as reusedFileReads } from '../platform/browser.js';
 import { isUnlocked, unlock } from './vault-ops.js';
-import { describeFailure } from '../shared/outcomes.js';
+import { describeFailure } from '../lib/outcomes.js';
 
 const $ = (id) => document.getElementById(id);
 const ready = init();
@@ -25,7 +26,7 @@ function getWorker() {
       jobs.delete(e.data.job);
       if (e.data.type === 'done') job.resolve(e.data);
       else job.reject(Object.assign(new Error(e.data.message), { code: e.data.code }));
-      // It read all it should through its reused buffer (shared/staging.js): the next file gets a new one.
+      // It read all it should through its reused buffer (lib/staging.js): the next file gets a new one.
       if (e.data.wornOut === true && !jobs.size) {
         worker.terminate();
         worker = null;

@@ -35,7 +35,7 @@ const IMPORT_MAP = {
     cloak: '/wasm/cloak.js',
   },
 };
-const MOUNTS = { '/bench/': 'tests/bench/browser/', '/node_modules/': 'node_modules/', '/wasm/': 'extension/crypto/wasm/' };
+const MOUNTS = { '/bench/': 'tests/bench/browser/', '/node_modules/': 'node_modules/', '/wasm/': 'extension/lib/wasm/' };
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html; charset=utf-8', '.json': 'application/json' };
 
 async function serve() {
@@ -90,7 +90,7 @@ async function cloakPath(page) {
     window.benchInput = await handle.getFile();
     const ext = globalThis.browser ?? globalThis.chrome;
     window.benchKey = (await ext.storage.session.get('vault')).vault.keys[0];
-    window.benchReusedReads = typeof ext.runtime.getBrowserInfo === 'function'; // as shared/api.js decides
+    window.benchReusedReads = typeof ext.runtime.getBrowserInfo === 'function'; // as platform/api.js decides
     window.benchJob = (script, msg) => new Promise((resolve, reject) => {
       const worker = new Worker(new URL(script, location.href), { type: 'module' });
       const t = performance.now();

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { BROWSERS } from '../lib/browsers.mjs';
 import { CloakBrowser, PASSPHRASE } from '../lib/cloak.mjs';
 import { CLI, makeFixtures } from '../lib/fixtures.mjs';
 import { crashWorker } from '../lib/crash.mjs';
-import { contextMenuItem } from '../lib/firefox-user.mjs';
+import { contextMenuItem, pickFolder as pickFirefoxFolder } from '../lib/firefox-user.mjs';
 import { placeLink } from '../lib/links.mjs';
 import { waitFor as poll } from '../lib/wait.mjs';
 import { StorageSite } from './site/server.mjs';
@@ -215,6 +215,34 @@ for (const browserName of BROWSERS) {
       const r = await outcome('made-by-page.cloak');
       assert.equal(r.code, 'manual');
       assert.match(r.message, /vault/);
+    });
+
+    it('a file uploaded from a folder with hidden names comes back inside its real folders', async () => {
+      const tree = makeFixtures(2, 5000);
+      const folder = `FOLDER-MARKER-${Date.now().toString(16)}`;
+      mkdirSync(join(tree.dir, folder));
+      renameSync(tree.files[1].path, join(tree.dir, folder, tree.files[1].name));
+      const top = tree.dir.split('/').pop();
+      site.reset();
+      site.watch([...tree.markers, top, folder]);
+      await cb.setSettings({ hideNames: true });
+      try {
+        const up = await cb.browser.newPage();
+        await up.goto(`${site.url}/app.html?mode=put`);
+        if (browserName === 'chromium') await (await up.$('#folder')).uploadFile(tree.dir);
+        else await pickFirefoxFolder(cb.browser, up, '#folder', tree.dir);
+        assert.ok(await waitFor(() => site.stored.size === 2), 'uploads arrived');
+        assert.deepEqual(site.hits, [], 'a folder or file name reached the site');
+        await up.close();
+      } finally {
+        await cb.setSettings({});
+      }
+      const nested = [...site.stored].find(([n]) => n.split('/').length === 3);
+      assert.ok(nested, `stored ${[...site.stored.keys()]}`);
+      const opaque = nested[0].split('/').pop();
+      await clickLink(site.offer(opaque, { bytes: nested[1] }).attachment);
+      const real = join(top, folder, tree.files[1].name);
+      assert.ok((await saved(real, tree.files[1].body)).equals(tree.files[1].body), `saved at ${real}`);
     });
 
     it('a file uploaded with a hidden name comes back under its real name', async () => {

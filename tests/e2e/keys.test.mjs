@@ -71,7 +71,7 @@ for (const browserName of BROWSERS) {
       await page.waitForFunction(() => !document.getElementById('revealed').hidden, { polling: 100, timeout: 30_000 });
       const shown = await page.$eval('#revealed-key', (e) => e.textContent);
       const id = await ext(async (text) => {
-        const wasm = await import('../crypto/wasm/cloak.js');
+        const wasm = await import('../lib/wasm/cloak.js');
         await wasm.default();
         return wasm.VaultKey.fromRecoveryKey(text).keyId();
       }, shown);

@@ -101,7 +101,7 @@ for (const browserName of BROWSERS) {
 
     /**
      * In Firefox, Cloak's sealing worker reads through its reused buffer only
-     * so long (shared/staging.js), and after 1 GiB it is replaced. The page's
+     * so long (lib/staging.js), and after 1 GiB it is replaced. The page's
      * next selection must still go up encrypted and open, in both browsers.
      */
     async function nextSelection(page) {

@@ -90,7 +90,7 @@ for (const browserName of BROWSERS) {
       const scanned = jsQR(new Uint8ClampedArray(shot.data.buffer, shot.data.byteOffset, shot.data.length), shot.width, shot.height);
       assert.equal(scanned?.data, recovery, 'the kit\'s QR code is the recovery key');
       const restored = await cb.inExtension(async (text) => {
-        const wasm = await import('../crypto/wasm/cloak.js');
+        const wasm = await import('../lib/wasm/cloak.js');
         await wasm.default();
         return wasm.VaultKey.fromRecoveryKey(text).keyId();
       }, scanned.data);

@@ -345,7 +345,7 @@ for (const browserName of BROWSERS) {
       const granted = await cb.inExtension(async (token) => {
         const ext = globalThis.browser ?? globalThis.chrome;
         const tab = (await ext.tabs.query({})).find((t) => t.url?.includes(token));
-        const { MSG, send } = await import('../shared/messages.js');
+        const { MSG, send } = await import('../lib/messages.js');
         return send(ext, MSG.GRANT_BYPASS, { tabId: tab.id });
       }, token);
       assert.ok(granted.ok, JSON.stringify(granted));

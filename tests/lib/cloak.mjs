@@ -13,7 +13,8 @@ export const PASSPHRASE = 'correct horse battery staple';
 
 /**
  * Copies the built extension. Headless Chromium cannot show the host-permission
- * prompt, so the Chromium test copy lists loopback as a granted host permission
+ * prompt, so the Chromium test copy lists loopback (127.0.0.1 and localhost, two
+ * origins) as granted host permissions
  * (its permissions.request then resolves without a prompt); Firefox tests keep
  * the shipped manifest and auto-accept the prompt by preference.
  */
@@ -22,7 +23,7 @@ async function stage(browserName) {
   await cp(join(ROOT, 'dist', browserName === 'chromium' ? 'chrome' : 'firefox'), dir, { recursive: true });
   if (browserName === 'chromium') {
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
-    manifest.host_permissions = ['http://127.0.0.1/*'];
+    manifest.host_permissions = ['http://127.0.0.1/*', 'http://localhost/*'];
     await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   }
   return dir;

@@ -1,5 +1,5 @@
 // Reading a large File in a worker with the extension's own reader
-// (shared/staging.js readFile), in real Chromium and Firefox: 4 GiB, read
+// (lib/staging.js readFile), in real Chromium and Firefox: 4 GiB, read
 // twice in one worker, arrives whole and in order, and never stalls.
 //
 // The 1 GiB tests cannot see this: reading Blob streams into one reused
@@ -56,7 +56,7 @@ for (const name of BROWSERS) {
       assert.equal(outcome.type, 'done', `the read did not finish: ${JSON.stringify(outcome)}`);
       assert.equal(outcome.size, MIB * 1048576);
       assert.deepEqual(outcome.results, Array.from({ length: PASSES }, () => ({ read: outcome.size, misplaced: 0 })));
-      // As Cloak reads Files there (shared/api.js reusedFileReads): Firefox into a reused buffer, for a while.
+      // As Cloak reads Files there (platform/api.js reusedFileReads): Firefox into a reused buffer, for a while.
       if (name === 'chromium') assert.equal(outcome.wornOut, false, 'Chromium read through BYOB');
       else if (MIB >= 2048) assert.equal(outcome.wornOut, true, 'Firefox never spent its budget of BYOB reads');
       t.diagnostic(`${name}: wrote and read ${MIB} MiB ${PASSES} times in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,6 +1,6 @@
 // Test worker: writes a large file into OPFS, then reads it back, several
-// times over, through the extension's own File reader (shared/staging.js).
-import { allowReusedReads, readFile, readerWornOut } from '../../extension/shared/staging.js';
+// times over, through the extension's own File reader (lib/staging.js).
+import { allowReusedReads, readFile, readerWornOut } from '../../extension/lib/staging.js';
 
 const MIB = 1 << 20;
 const REPORT = 256 * MIB;

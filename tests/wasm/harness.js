@@ -1,10 +1,13 @@
-// Runs Cloak's test vectors against the WASM build, inside a real browser.
-// Exposes window.cloakHarness for the Node test runner (tests/wasm/vectors.test.mjs).
-import init, * as cloak from '/extension/crypto/wasm/cloak.js';
-import { nonceFor, sealWithWebCrypto } from '/extension/crypto/engine.js';
-import { decryptStream } from '/extension/shared/decrypt.js';
+// Runs Cloak's test vectors against the WASM build and the extension's own
+// lib/ modules: in a real browser (harness-page.js, for
+// tests/wasm/vectors.test.mjs) and straight in Node (tests/unit/vectors.test.mjs).
+// `cloak`: the test bundle, which adds the chunk-level exports (sealChunk, …)
+// the shipped one leaves out; lib/ modules run on the shipped bundle.
+import initShipped from '../../extension/lib/wasm/cloak.js';
+import init, * as cloak from './pkg/cloak.js';
+import { nonceFor, sealWithWebCrypto } from '../../extension/lib/engine.js';
+import { decryptStream } from '../../extension/lib/decrypt.js';
 
-const VECTORS = '/tests/vectors/';
 const CHUNK = 16384;
 const SEALED = CHUNK + 16;
 const PREFIX = 56;
@@ -17,7 +20,17 @@ const concat = (parts) => {
   for (const p of parts) { out.set(p, at); at += p.length; }
   return out;
 };
-const load = async (name) => new Uint8Array(await (await fetch(VECTORS + name)).arrayBuffer());
+let load = null; // name -> Uint8Array of tests/vectors/<name>
+
+/**
+ * Loads both WASM bundles (`wasm`, `testWasm`: their bytes, or fetched beside
+ * their cloak.js) and sets the vector reader.
+ */
+export async function setUp({ read, wasm, testWasm }) {
+  load = read;
+  await initShipped(wasm ? { module_or_path: wasm } : undefined);
+  await init(testWasm ? { module_or_path: testWasm } : undefined);
+}
 
 function assert(cond, message) {
   if (!cond) throw new Error(message);
@@ -174,7 +187,7 @@ async function runCloak(v) {
   }
 }
 
-async function runVector(v) {
+export async function runVector(v) {
   if (v.kind === 'cobblestone') return runCobblestone(v);
   if (v.kind === 'nonce') return runNonce(v);
   if (v.kind === 'cloak') return runCloak(v);
@@ -182,7 +195,7 @@ async function runVector(v) {
 }
 
 // Round trips through the JS-facing API, including the WebCrypto bulk path.
-async function runSelfTests() {
+export async function runSelfTests() {
   const results = {};
   const check = async (name, fn) => {
     try { await fn(); results[name] = 'ok'; } catch (e) { results[name] = `${e.code || ''} ${e.message}`; }
@@ -241,6 +254,3 @@ async function runSelfTests() {
   });
   return results;
 }
-
-await init();
-window.cloakHarness = { runVector, runSelfTests, ready: true };

@@ -2,7 +2,7 @@
 // nonce, header and metadata region (planEncryption); this module seals the
 // 16 KiB chunks in order with several operations in flight. The crate's own
 // engine (Encryptor) is the reference; tests prove both give identical bytes.
-import { readFile } from '../shared/staging.js';
+import { readFile } from './staging.js';
 
 export const CHUNK = 16384;
 const IN_FLIGHT = 16;

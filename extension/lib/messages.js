@@ -3,7 +3,6 @@
 
 export const MSG = Object.freeze({
   // content script -> background
-  HELLO: 'hello',
   PAIR_FRAME: 'pair-frame',
   TAKE_BYPASS: 'take-bypass',
   // crypto frame -> background
@@ -17,6 +16,9 @@ export const MSG = Object.freeze({
   LOCK: 'lock',
   UNLOCKED: 'unlocked',
   GRANT_BYPASS: 'grant-bypass',
+  // background -> a tab's content script (the bridge checks it by hand: it
+  // cannot import this module)
+  STATUS_PING: 'status-ping',
   // background -> Chromium's offscreen document (download decrypter)
   DOWNLOAD_DECRYPT: 'download-decrypt',
   DOWNLOAD_RELEASE: 'download-release',
@@ -26,7 +28,6 @@ export const MSG = Object.freeze({
 });
 
 const SCHEMAS = {
-  [MSG.HELLO]: {},
   [MSG.PAIR_FRAME]: {},
   [MSG.TAKE_BYPASS]: {},
   [MSG.CLAIM_PAIRING]: { token: 'string' },
@@ -38,6 +39,7 @@ const SCHEMAS = {
   [MSG.LOCK]: {},
   [MSG.UNLOCKED]: {},
   [MSG.GRANT_BYPASS]: { tabId: 'number' },
+  [MSG.STATUS_PING]: { nonce: 'string' },
   [MSG.DOWNLOAD_DECRYPT]: { job: 'number', url: 'string' },
   [MSG.DOWNLOAD_RELEASE]: { job: 'number' },
   [MSG.DOWNLOAD_KEYS]: {},

@@ -4,7 +4,7 @@
 // WebCrypto is missing. Both give identical bytes (tests/wasm/harness.js).
 import { Encryptor, VaultKey, planEncryption } from './wasm/cloak.js';
 import { sealWithWebCrypto } from './engine.js';
-import { fileMetadata, hexToBytes, readFile } from '../shared/staging.js';
+import { fileMetadata, hexToBytes, readFile } from './staging.js';
 
 /**
  * Writes the encryption of `file` for the vault key `keyHex` to `sink`;

@@ -4,7 +4,7 @@
 // caller can commit to replacing a download only then; plaintext is released
 // only after it authenticated. A result counts as complete only once
 // `decryptStream` resolved: callers MUST discard what they wrote on any throw.
-import { Decryptor, VaultKey, openHeader } from '../crypto/wasm/cloak.js';
+import { Decryptor, VaultKey, openHeader } from './wasm/cloak.js';
 import { hexToBytes } from './staging.js';
 import { WebCryptoOpener } from './webcrypto-open.js';
 

@@ -1,5 +1,5 @@
 // Bulk opening with WebCrypto's AES-256-GCM, the decrypting twin of
-// crypto/engine.js. The crate opens the header (openHeader: key unwrapped,
+// lib/engine.js. The crate opens the header (openHeader: key unwrapped,
 // commitment checked) and parses the metadata region (decodeMetadataRegion);
 // this module opens the 16 KiB chunks with many operations in flight and
 // enforces, in stream order, what the crate's Decryptor enforces (FORMAT.md,
@@ -7,8 +7,8 @@
 // truncation versus tampering versus trailing data. It exists because the
 // crate's AES in WebAssembly has no AES instructions and is 5–10× slower; the
 // test vectors run through both (tests/wasm/harness.js), code for code.
-import { decodeMetadataRegion } from '../crypto/wasm/cloak.js';
-import { nonceFor } from '../crypto/engine.js';
+import { decodeMetadataRegion } from './wasm/cloak.js';
+import { nonceFor } from './engine.js';
 
 const CHUNK = 16384;
 const TAG = 16;
