@@ -2,8 +2,8 @@
 //!
 //! Native builds with the `native-aes` feature (the CLI) use AWS-LC through
 //! `aws-lc-rs`: its AES-GCM uses the CPU's AES and carry-less multiply
-//! instructions (VAES/AVX-512 where present) and ran 3–5× faster than
-//! RustCrypto's `aes-gcm` on 16 KiB chunks here (docs/PERFORMANCE.md). Its key
+//! instructions (VAES/AVX-512 where present) and is several times faster than
+//! RustCrypto's `aes-gcm` on 16 KiB chunks (`./build.sh bench`). Its key
 //! schedule lives in memory that AWS-LC zeroes when it is freed
 //! (`EVP_AEAD_CTX_free` → `OPENSSL_free` → `OPENSSL_cleanse`). Every other build
 //! (WASM) uses `aes-gcm`, which stays the reference: a test below checks that
