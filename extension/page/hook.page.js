@@ -48,14 +48,9 @@
   const EventPreventDefault = Event.prototype.preventDefault;
   const EventComposedPath = Event.prototype.composedPath;
   const EventTarget_ = getterOf(Event.prototype, 'target');
-  const MouseEventGetters = {
-    __proto__: null,
-    clientX: getterOf(MouseEvent.prototype, 'clientX'), clientY: getterOf(MouseEvent.prototype, 'clientY'),
-    screenX: getterOf(MouseEvent.prototype, 'screenX'), screenY: getterOf(MouseEvent.prototype, 'screenY'),
-    ctrlKey: getterOf(MouseEvent.prototype, 'ctrlKey'), shiftKey: getterOf(MouseEvent.prototype, 'shiftKey'),
-    altKey: getterOf(MouseEvent.prototype, 'altKey'), metaKey: getterOf(MouseEvent.prototype, 'metaKey'),
-  };
   const MouseEventKeys = ['clientX', 'clientY', 'screenX', 'screenY', 'ctrlKey', 'shiftKey', 'altKey', 'metaKey'];
+  const MouseEventGetters = { __proto__: null };
+  for (const key of MouseEventKeys) MouseEventGetters[key] = getterOf(MouseEvent.prototype, key);
   const MessageEventData = getterOf(MessageEvent.prototype, 'data');
   const MessageEventPorts = getterOf(MessageEvent.prototype, 'ports');
   const MessagePortPostMessage = MessagePort.prototype.postMessage;
@@ -302,6 +297,24 @@
   function addChild(tree, name, node) {
     if (!call(MapHas, tree.children, name)) push(tree.names, name);
     call(MapSet, tree.children, name, node);
+  }
+
+  /** `records` ({ file, path }) as the parallel lists encrypt() takes. */
+  function filesAndPaths(records) {
+    const files = list();
+    const paths = list();
+    for (let i = 0; i < records.length; i++) {
+      push(files, records[i].file);
+      push(paths, records[i].path);
+    }
+    return { __proto__: null, files, paths };
+  }
+
+  /** The tree of the encrypted files, under the paths Cloak gave them (or their names). */
+  function sealedTree(sealed, sealedPaths) {
+    const tree = newTree();
+    for (let i = 0; i < sealed.length; i++) placeInTree(tree, sealedPaths[i] || nameOf(sealed[i]), sealed[i]);
+    return tree;
   }
 
   /** Puts `file` into `tree` under the folders of `path` ("a/b/name"). */
@@ -658,16 +671,9 @@
         redrop(new NativeDataTransfer());
         return;
       }
-      const files = list();
-      const paths = list();
-      for (let i = 0; i < picked.length; i++) {
-        push(files, picked[i].file);
-        push(paths, picked[i].path);
-      }
+      const { files, paths } = filesAndPaths(picked);
       encrypt('drop', files, paths, (sealed, sealedPaths) => {
-        const tree = newTree();
-        for (let i = 0; i < sealed.length; i++) placeInTree(tree, sealedPaths[i] || nameOf(sealed[i]), sealed[i]);
-        redrop(withEntries(transfer(withPaths(sealed, sealedPaths)), tree, protos));
+        redrop(withEntries(transfer(withPaths(sealed, sealedPaths)), sealedTree(sealed, sealedPaths), protos));
       }, failed);
     };
     if (entries.length && allEntries && folders) {
@@ -849,22 +855,21 @@
     for (let i = 0; i < FrameGetters.length; i++) {
       const kind = FrameGetters[i];
       const proto = protoOf(kind.tag);
-      const wrapped = {
-        contentWindow: { get contentWindow() { const w = call(kind.contentWindow, this); adopt(w); return w; } },
-        contentDocument: {
-          get contentDocument() {
-            const d = call(kind.contentDocument, this);
-            if (d) adopt(call(DocumentDefaultView, d));
-            return d;
-          },
+      const accessor = (get) => ({ __proto__: null, get, enumerable: true, configurable: true });
+      ObjectDefineProperty(proto, 'contentWindow', accessor(getterOf({
+        get contentWindow() {
+          const w = call(kind.contentWindow, this);
+          adopt(w);
+          return w;
         },
-      };
-      ObjectDefineProperty(proto, 'contentWindow', {
-        __proto__: null, get: field(ObjectGetOwnPropertyDescriptor(wrapped.contentWindow, 'contentWindow'), 'get'), enumerable: true, configurable: true,
-      });
-      ObjectDefineProperty(proto, 'contentDocument', {
-        __proto__: null, get: field(ObjectGetOwnPropertyDescriptor(wrapped.contentDocument, 'contentDocument'), 'get'), enumerable: true, configurable: true,
-      });
+      }, 'contentWindow')));
+      ObjectDefineProperty(proto, 'contentDocument', accessor(getterOf({
+        get contentDocument() {
+          const d = call(kind.contentDocument, this);
+          if (d) adopt(call(DocumentDefaultView, d));
+          return d;
+        },
+      }, 'contentDocument')));
     }
     wrapPickers(win);
     listenAt(win);
@@ -948,15 +953,9 @@
             resolve(dirHandle(call(HandleName, root), newTree()));
             return;
           }
-          const files = list();
-          const paths = list();
-          for (let i = 0; i < found.length; i++) {
-            push(files, found[i].file);
-            push(paths, found[i].path);
-          }
+          const { files, paths } = filesAndPaths(found);
           encrypt('picker', files, paths, (sealed, sealedPaths) => {
-            const top = newTree();
-            for (let i = 0; i < sealed.length; i++) placeInTree(top, sealedPaths[i] || nameOf(sealed[i]), sealed[i]);
+            const top = sealedTree(sealed, sealedPaths);
             const name = top.names[0];
             const node = name === undefined ? null : childOf(top, name);
             resolve(node && node.tree ? dirHandle(name, node.tree) : dirHandle(call(HandleName, root), newTree()));
